@@ -1,0 +1,45 @@
+# Two commands on a fresh machine (see README):  make poem  ·  make test
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+# Extras: cpu (tensorflow-cpu) by default; `make install EXTRAS=gpu,dev` for NVIDIA GPUs.
+EXTRAS ?= cpu,dev
+POEM_STEPS ?= 1500
+
+.PHONY: install poem test lint notebooks exercises assets bench clean
+
+install: $(VENV)/.installed
+
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e ".[$(EXTRAS)]"
+	$(BIN)/python -m ipykernel install --sys-prefix --name python3 >/dev/null
+	touch $@
+
+# The main job: train briefly on the Tang poetry corpus with the seed lesson's settings, then write a poem.
+poem: install
+	$(BIN)/charrnn train --dataset tang --name poem --use_embedding --num_seqs 32 --num_steps 26 \
+		--lstm_size 128 --num_layers 2 --max_vocab 3500 --max_steps $(POEM_STEPS) --save_every_n 500 \
+		--log_every_n 100 --seed 1
+	$(BIN)/charrnn sample --checkpoint_path model/poem --start_string 春 --max_length 60 --seed 1
+
+# Everything CI checks: lint, unit tests, exercise drift, bilingual lint, diagrams, and nbval on the solutions.
+test: install lint
+	CHARRNN_QUICK=1 CHARRNN_STRICT=1 $(BIN)/python -m pytest -n 2 --nbval --durations=15 tests notebooks/solutions
+
+lint: install
+	$(BIN)/ruff check .
+
+exercises: install
+	$(BIN)/python tools/make_exercises.py
+
+assets: install
+	$(BIN)/python tools/make_assets.py
+
+bench: install
+	$(BIN)/python benchmarks/bench_train.py
+	$(BIN)/python benchmarks/bench_sample.py
+
+clean:
+	rm -rf $(VENV) model

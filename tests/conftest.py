@@ -1,0 +1,1 @@
+"""Shared test fixtures (the nbval set-up lives in the repository-root conftest.py)."""

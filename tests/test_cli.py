@@ -1,0 +1,57 @@
+import pytest
+
+from charrnn_lib.cli import EXIT_USER_ERROR, main
+
+PATTERN = "0123456789\n" * 300
+
+
+def tiny_train_args(input_file, output_dir, *extra):
+    return ["train", "--input_file", str(input_file), "--output_dir", str(output_dir), "--name", "digits",
+            "--num_seqs", "8", "--num_steps", "20", "--lstm_size", "48", "--num_layers", "2",
+            "--learning_rate", "0.01", "--train_keep_prob", "1", "--max_steps", "150", "--save_every_n", "75",
+            "--log_every_n", "25", "--seed", "5", *extra]
+
+
+def test_train_then_sample_from_the_command_line(tmp_path, capsys):
+    corpus = tmp_path / "digits.txt"
+    corpus.write_text(PATTERN, encoding="utf-8")
+    assert main(tiny_train_args(corpus, tmp_path / "model")) == 0
+    trained = capsys.readouterr()
+    assert "bits/char" in trained.out and "step 150/150" in trained.err
+    assert main(["sample", "--checkpoint_path", str(tmp_path / "model" / "digits"), "--start_string",
+                 "0123456789\n0123", "--max_length", "17", "--top_n", "1", "--seed", "0"]) == 0
+    assert capsys.readouterr().out == "0123456789\n0123456789\n0123456789\n"
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [(None, "does not exist"), (b"", "is empty"), (b"\xff\xfe\x00bad", "not UTF-8"), (b"short text", "needs at least")],
+)
+def test_bad_input_file_is_one_clear_line_and_exit_code_2(tmp_path, capsys, content, message):
+    corpus = tmp_path / "corpus.txt"
+    if content is not None:
+        corpus.write_bytes(content)
+    assert main(tiny_train_args(corpus, tmp_path / "model")) == EXIT_USER_ERROR
+    err = capsys.readouterr().err
+    assert message in err and "Traceback" not in err
+    assert len(err.strip().splitlines()) == 1
+
+
+def test_bad_hyperparameter_is_refused_before_training(tmp_path, capsys):
+    corpus = tmp_path / "digits.txt"
+    corpus.write_text(PATTERN, encoding="utf-8")
+    assert main(tiny_train_args(corpus, tmp_path / "model", "--train_keep_prob", "1.5")) == EXIT_USER_ERROR
+    assert "train_keep_prob" in capsys.readouterr().err
+    assert not (tmp_path / "model").exists()
+
+
+def test_sampling_a_missing_run_is_a_clear_error(tmp_path, capsys):
+    assert main(["sample", "--checkpoint_path", str(tmp_path / "nowhere")]) == EXIT_USER_ERROR
+    assert "does not exist" in capsys.readouterr().err
+
+
+def test_help_is_bilingual(capsys):
+    with pytest.raises(SystemExit):
+        main(["train", "--help"])
+    help_text = capsys.readouterr().out
+    assert "--num_seqs" in help_text and "每批序列数" in help_text and "--use_embedding" in help_text

@@ -1,0 +1,85 @@
+import keras
+import numpy as np
+import pytest
+
+from charrnn_lib.errors import ConfigError
+from charrnn_lib.model import build_char_rnn, recurrent_layers, reset_states
+
+
+def lstm_params(inputs: int, units: int) -> int:
+    return 4 * units * (inputs + units + 1)
+
+
+def test_one_hot_model_shapes_and_parameter_count():
+    model = build_char_rnn(83, lstm_size=32, num_layers=2, batch_size=4)
+    logits = model(np.zeros((4, 7), dtype="int32"))
+    assert logits.shape == (4, 7, 83)
+    expected = lstm_params(83, 32) + lstm_params(32, 32) + (32 * 83 + 83)
+    assert model.count_params() == expected
+
+
+def test_embedding_model_parameter_count():
+    model = build_char_rnn(3500, lstm_size=128, num_layers=2, use_embedding=True, embedding_size=128, batch_size=2)
+    expected = 3500 * 128 + lstm_params(128, 128) * 2 + (128 * 3500 + 3500)
+    assert model.count_params() == expected
+    assert any(isinstance(layer, keras.layers.Embedding) for layer in model.layers)
+
+
+@pytest.mark.parametrize(("cell", "layer_type"), [("lstm", keras.layers.LSTM), ("gru", keras.layers.GRU),
+                                                  ("rnn", keras.layers.SimpleRNN)])
+def test_cell_choice(cell, layer_type):
+    model = build_char_rnn(10, lstm_size=8, num_layers=3, cell=cell, batch_size=1)
+    layers = recurrent_layers(model)
+    assert len(layers) == 3 and all(type(layer) is layer_type for layer in layers)
+    assert all(layer.stateful and layer.return_sequences for layer in layers)
+
+
+def test_lstm_stays_eligible_for_cudnn():
+    model = build_char_rnn(10, lstm_size=8, num_layers=2, keep_prob=0.5, batch_size=1)
+    for layer in recurrent_layers(model):
+        assert layer.cell.activation is keras.activations.tanh
+        assert layer.cell.recurrent_activation is keras.activations.sigmoid
+        assert layer.cell.recurrent_dropout == 0 and not layer.unroll and layer.use_bias
+    assert [layer.rate for layer in model.layers if isinstance(layer, keras.layers.Dropout)] == [0.5, 0.5]
+
+
+def test_state_is_carried_between_calls_and_reset_clears_it():
+    model = build_char_rnn(20, lstm_size=16, num_layers=2, batch_size=3, keep_prob=1.0)
+    x = np.random.default_rng(0).integers(0, 20, (3, 6)).astype("int32")
+    first = model(x).numpy()
+    second = model(x).numpy()
+    assert np.abs(first - second).max() > 1e-4  # the second call starts from the first call's final state
+    reset_states(model)
+    np.testing.assert_allclose(model(x).numpy(), first, atol=1e-6)
+
+
+def test_two_halves_with_carried_state_equal_one_long_call():
+    model = build_char_rnn(20, lstm_size=16, num_layers=2, batch_size=2, keep_prob=1.0)
+    x = np.random.default_rng(1).integers(0, 20, (2, 10)).astype("int32")
+    whole = model(x).numpy()
+    reset_states(model)
+    halves = np.concatenate([model(x[:, :4]).numpy(), model(x[:, 4:]).numpy()], axis=1)
+    np.testing.assert_allclose(halves, whole, atol=1e-5)
+
+
+def test_weights_move_into_a_batch_one_model_exactly():
+    training = build_char_rnn(20, lstm_size=16, num_layers=2, batch_size=4, keep_prob=0.5)
+    sampling = build_char_rnn(20, lstm_size=16, num_layers=2, batch_size=1, keep_prob=1.0)
+    sampling.set_weights(training.get_weights())
+    x = np.random.default_rng(2).integers(0, 20, (4, 5)).astype("int32")
+    np.testing.assert_allclose(sampling(x[2:3]).numpy(), training(x, training=False).numpy()[2:3], atol=1e-5)
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [({"lstm_size": 0, "batch_size": 1}, "lstm_size"), ({"keep_prob": 0.0, "batch_size": 1}, "keep_prob"),
+     ({"cell": "cnn", "batch_size": 1}, "cell"), ({"batch_size": None}, "batch_size")],
+)
+def test_bad_architecture_is_refused(kwargs, message):
+    with pytest.raises(ConfigError, match=message):
+        build_char_rnn(10, **kwargs)
+
+
+def test_unstateful_model_accepts_any_batch_size():
+    model = build_char_rnn(10, lstm_size=8, num_layers=1, stateful=False)
+    assert model(np.zeros((5, 3), dtype="int32")).shape == (5, 3, 10)
