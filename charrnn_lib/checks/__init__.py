@@ -1,0 +1,23 @@
+"""Exercise checks: each `check_<exercise>(...)` prints one bilingual line and returns a `CheckResult`.
+
+A lesson's checks live in one module named after the library module the lesson re-implements
+(`text` for lesson 1) and are re-exported here, so notebooks call `cr.checks.check_one_hot(one_hot)`.
+A new check is a function that builds `Case(learner_function, args, expected)` from the library's
+reference and returns `run_check("exercise_name", cases, hint=...)`; see `checks/text.py`.
+"""
+
+from charrnn_lib.checks.core import Case, CheckFailure, CheckResult, Hint, Status, run_check, values_equal
+from charrnn_lib.checks.text import check_build_vocabulary, check_encode_decode, check_one_hot
+
+__all__ = [
+    "Case",
+    "CheckFailure",
+    "CheckResult",
+    "Hint",
+    "Status",
+    "check_build_vocabulary",
+    "check_encode_decode",
+    "check_one_hot",
+    "run_check",
+    "values_equal",
+]

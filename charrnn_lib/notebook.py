@@ -1,0 +1,155 @@
+"""The opening cell of every lesson: seeds, one plot style, a CJK font if there is one, an environment report."""
+
+from __future__ import annotations
+
+import dataclasses
+import importlib
+import platform
+import re
+import warnings
+from collections.abc import Iterable
+
+import keras
+import matplotlib
+from cycler import cycler
+
+from charrnn_lib.config import quick_mode
+
+# Shared with tools/make_assets.py so the diagrams and the live plots look alike (Tableau 10).
+PALETTE = ("#4E79A7", "#F28E2B", "#59A14F", "#E15759", "#76B7B2", "#EDC948", "#B07AA1", "#9C755F")
+# Sans-serif fonts with Chinese glyphs, most common first (Linux, Windows, macOS).
+CJK_FONTS = (
+    "Noto Sans CJK SC", "Noto Sans SC", "Source Han Sans SC", "Source Han Sans CN", "WenQuanYi Micro Hei",
+    "WenQuanYi Zen Hei", "Microsoft YaHei", "SimHei", "PingFang SC", "Hiragino Sans GB", "Heiti SC",
+    "Arial Unicode MS",
+)
+PLOT_STYLE = {
+    "figure.figsize": (6.4, 3.6),
+    "axes.prop_cycle": cycler(color=PALETTE),
+    "axes.spines.top": False,
+    "axes.spines.right": False,
+    "axes.grid": True,
+    "grid.alpha": 0.3,
+    "axes.titlesize": 12,
+    "axes.labelsize": 11,
+    "legend.frameon": False,
+    "image.cmap": "viridis",
+}
+# The versions pyproject.toml allows; outside them a lesson may still run, so we only warn.
+TESTED_PYTHON = ((3, 10), (3, 12))
+TESTED_TENSORFLOW = ((2, 18), (2, 21))
+TESTED_KERAS = ((3, 10), (3, 99))
+
+
+@dataclasses.dataclass(frozen=True)
+class EnvironmentReport:
+    """What a lesson runs on; printed as one line by `setup`."""
+
+    python: str
+    tensorflow: str | None
+    keras: str
+    accelerator: str
+    quick: bool
+    seed: int
+    cjk_font: str | None
+
+    def __str__(self) -> str:
+        return " · ".join((
+            f"Python {self.python}",
+            f"TensorFlow {self.tensorflow or 'missing'}",
+            f"Keras {self.keras}",
+            self.accelerator,
+            "quick mode (CHARRNN_QUICK=1)" if self.quick else "full mode",
+            f"seed {self.seed}",
+            f"CJK font: {self.cjk_font or 'none'}",
+        ))
+
+    def _ipython_display_(self) -> None:
+        """Show nothing when the setup cell ends with `setup()`: the line is already printed."""
+
+
+def setup(seed: int = 42) -> EnvironmentReport:
+    """Make a lesson repeatable and its plots consistent, and say what it runs on (warns, never fails)."""
+    keras.utils.set_random_seed(seed)
+    cjk_font = apply_plot_style()
+    report = EnvironmentReport(
+        python=platform.python_version(),
+        tensorflow=_tensorflow_version(),
+        keras=keras.__version__,
+        accelerator=describe_accelerator(),
+        quick=quick_mode(),
+        seed=seed,
+        cjk_font=cjk_font,
+    )
+    print(report, flush=True)
+    for english, chinese in environment_warnings(report):
+        warnings.warn(f"{english} · {chinese}", stacklevel=2)
+    return report
+
+
+def apply_plot_style() -> str | None:
+    """Set the course's matplotlib style; add a CJK fallback font when one is installed and return its name."""
+    from matplotlib import font_manager
+
+    importlib.import_module("matplotlib.pyplot")  # picks the notebook backend first, so it cannot undo our style
+
+    matplotlib.rcParams.update(PLOT_STYLE)
+    cjk_font = choose_cjk_font(font.name for font in font_manager.fontManager.ttflist)
+    if cjk_font:
+        # Latin glyphs stay in DejaVu Sans; Chinese ones fall back to the CJK font.
+        matplotlib.rcParams["font.family"] = ["sans-serif"]
+        matplotlib.rcParams["font.sans-serif"] = ["DejaVu Sans", cjk_font]
+    return cjk_font
+
+
+def choose_cjk_font(installed: Iterable[str]) -> str | None:
+    """The first font of `CJK_FONTS` among the installed font names, or None."""
+    installed = set(installed)
+    return next((name for name in CJK_FONTS if name in installed), None)
+
+
+def describe_accelerator() -> str:
+    """`CPU only` or the GPUs TensorFlow sees; never raises, since the report must not stop a lesson."""
+    try:
+        import tensorflow as tf
+
+        gpus = tf.config.list_physical_devices("GPU")
+        if not gpus:
+            return "CPU only"
+        name = tf.config.experimental.get_device_details(gpus[0]).get("device_name", gpus[0].name)
+        return f"GPU ×{len(gpus)} ({name})"
+    except Exception as error:
+        return f"devices unknown ({type(error).__name__})"
+
+
+def environment_warnings(report: EnvironmentReport) -> list[tuple[str, str]]:
+    """Bilingual warnings about versions outside the tested range, or a full run without a GPU."""
+    found = []
+    for name, version, tested in (("Python", report.python, TESTED_PYTHON),
+                                  ("TensorFlow", report.tensorflow, TESTED_TENSORFLOW),
+                                  ("Keras", report.keras, TESTED_KERAS)):
+        if version is None:
+            found.append((f"{name} is not installed; install the course requirements (see README).",
+                          f"未安装 {name}；请按 README 安装课程依赖。"))
+        elif not tested[0] <= _major_minor(version) <= tested[1]:
+            found.append((f"{name} {version} is outside the tested range; if a cell fails, install the "
+                          "versions in pyproject.toml.",
+                          f"{name} {version} 不在测试过的版本范围内；"
+                          "如果有单元格出错，请安装 pyproject.toml 中的版本。"))
+    if not report.quick and not report.accelerator.startswith("GPU"):
+        found.append(("No GPU found: full-mode training will be slow; set CHARRNN_QUICK=1 for a short run.",
+                      "未找到 GPU：完整模式训练会很慢；可设置 CHARRNN_QUICK=1 进行快速运行。"))
+    return found
+
+
+def _major_minor(version: str) -> tuple[int, int]:
+    match = re.match(r"(\d+)\.(\d+)", version)
+    return (int(match[1]), int(match[2])) if match else (0, 0)
+
+
+def _tensorflow_version() -> str | None:
+    try:
+        import tensorflow as tf
+    except ImportError:
+        return None
+    return tf.__version__

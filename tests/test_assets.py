@@ -1,0 +1,54 @@
+"""tools/make_assets.py: the committed diagrams are exactly what the tool draws today."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tools"))  # tools/ holds scripts, not a package
+import make_assets
+
+
+@pytest.fixture(scope="module")
+def fresh(tmp_path_factory) -> Path:
+    folder = tmp_path_factory.mktemp("assets")
+    make_assets.write_assets(folder)
+    return folder
+
+
+def test_every_committed_diagram_is_byte_identical_to_a_fresh_drawing(fresh):
+    assert sorted(path.name for path in make_assets.ASSETS.glob("*.svg")) == sorted(make_assets.DIAGRAMS)
+    for name in make_assets.DIAGRAMS:
+        assert (fresh / name).read_bytes() == (make_assets.ASSETS / name).read_bytes(), (
+            f"assets/{name} is out of date: run `python tools/make_assets.py`")
+
+
+def test_diagrams_carry_no_date_and_no_font_dependent_text(fresh):
+    for name in make_assets.DIAGRAMS:
+        svg = (fresh / name).read_text(encoding="utf-8")
+        assert "<dc:date>" not in svg and "<text" not in svg, name
+
+
+def test_check_flag_fails_on_a_missing_or_changed_diagram(fresh, tmp_path, monkeypatch, capsys):
+    monkeypatch.setattr(make_assets, "DIAGRAMS", {"sampling.svg": make_assets.draw_sampling})
+    assert make_assets.main(["--check", "--output", str(tmp_path)]) == 1
+    assert "sampling.svg is missing" in capsys.readouterr().err
+    (tmp_path / "sampling.svg").write_bytes((fresh / "sampling.svg").read_bytes())
+    assert make_assets.main(["--check", "--output", str(tmp_path)]) == 0
+    (tmp_path / "sampling.svg").write_text("<svg/>", encoding="utf-8")
+    assert make_assets.main(["--check", "--output", str(tmp_path)]) == 1
+    assert "sampling.svg differs" in capsys.readouterr().err
+
+
+def test_batching_grid_shows_the_numbers_make_batches_returns():
+    with make_assets.matplotlib.style.context(["default", make_assets.STYLE]):
+        figure = make_assets.draw_batching_grid()
+    numbers = [int(text.get_text()) for text in figure.axes[0].texts if text.get_text().isdigit()]
+    ids = np.arange(25)
+    x, y = make_assets.make_batches(ids, 3, 4)
+    expected = [*ids, *np.concatenate([x[0], x[1], y[0], y[1]], axis=None)]
+    assert numbers == [int(value) for value in expected]
+    assert (y == x + 1).all()  # what the picture lets students see: y is x shifted by one

@@ -1,0 +1,141 @@
+"""The notebook opening (`charrnn_lib.notebook.setup`) and the nbval configuration (sanitizers, stderr)."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+import sys
+import warnings
+from pathlib import Path
+
+import matplotlib
+import nbformat
+import numpy as np
+import pytest
+from matplotlib import font_manager
+from nbformat.v4 import new_code_cell, new_notebook, new_output
+
+from charrnn_lib import notebook
+
+TESTS = Path(__file__).resolve().parent
+
+
+@pytest.fixture(autouse=True)
+def restore_plot_style():
+    with matplotlib.rc_context():
+        yield
+
+
+def test_setup_prints_one_report_line_and_seeds_everything(monkeypatch, capsys):
+    monkeypatch.setenv("CHARRNN_QUICK", "1")
+    report = notebook.setup(seed=7)
+    first = np.random.rand(3)
+    notebook.setup(seed=7)
+    assert np.array_equal(first, np.random.rand(3))
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0] == lines[1] == str(report)
+    for part in (f"Python {report.python}", "TensorFlow 2.", "Keras 3.", "quick mode", "seed 7", "CJK font"):
+        assert part in lines[0]
+    assert matplotlib.rcParams["axes.spines.top"] is False
+    assert matplotlib.rcParams["axes.prop_cycle"].by_key()["color"][0] == notebook.PALETTE[0]
+
+
+def test_setup_warns_instead_of_failing_when_the_environment_is_odd(monkeypatch, capsys):
+    import tensorflow as tf
+
+    def broken(*args):
+        raise RuntimeError("no driver")
+
+    monkeypatch.setattr(tf.config, "list_physical_devices", broken)
+    monkeypatch.delenv("CHARRNN_QUICK", raising=False)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        report = notebook.setup()
+    assert report.accelerator == "devices unknown (RuntimeError)" and "full mode" in capsys.readouterr().out
+    assert any("No GPU found" in str(warning.message) and "未找到 GPU" in str(warning.message) for warning in caught)
+
+
+def test_versions_outside_the_tested_range_are_warned_about():
+    report = notebook.EnvironmentReport(python="3.9.1", tensorflow=None, keras="3.15.1", accelerator="GPU ×1 (H100)",
+                                        quick=False, seed=42, cjk_font=None)
+    found = notebook.environment_warnings(report)
+    assert [english.split()[0] for english, _ in found] == ["Python", "TensorFlow"]
+    assert "outside the tested range" in found[0][0] and "not installed" in found[1][0]
+
+
+def test_a_cjk_font_becomes_the_fallback_when_one_is_installed(monkeypatch):
+    assert notebook.choose_cjk_font(["DejaVu Sans", "SimHei", "Noto Sans CJK SC"]) == "Noto Sans CJK SC"
+    assert notebook.choose_cjk_font(["DejaVu Sans"]) is None
+    fake = font_manager.FontEntry(fname="NotoSansCJK-Regular.ttc", name="Noto Sans CJK SC")
+    monkeypatch.setattr(font_manager.fontManager, "ttflist", [*font_manager.fontManager.ttflist, fake])
+    assert notebook.apply_plot_style() == "Noto Sans CJK SC"
+    assert matplotlib.rcParams["font.sans-serif"] == ["DejaVu Sans", "Noto Sans CJK SC"]
+
+
+# --- nbval ------------------------------------------------------------------------------------------
+
+def sanitize(text: str) -> str:
+    """What nbval does to a stream before comparing it, with our sanitizer file."""
+    from nbval.plugin import get_sanitize_patterns
+
+    for regex, replacement in get_sanitize_patterns((TESTS / "nbval_sanitize.cfg").read_text(encoding="utf-8")):
+        text = re.sub(regex, replacement, text)
+    return text
+
+
+def keras_stream(epochs: int, step_time: str, loss: float) -> str:
+    """Keras' notebook progress output after nbval folds its \\r and \\b characters."""
+    from nbval.plugin import coalesce_streams
+
+    bold, green, grey, plain = "\x1b[1m", "\x1b[32m", "\x1b[37m", "\x1b[0m"
+    texts = []
+    for epoch in range(1, epochs + 1):
+        texts += [f"Epoch {epoch}/{epochs}\n",
+                  f"\r{bold}1/6{plain} {green}━━━{plain}{grey}━━━━━━━━━━━━━━━━━{plain} {step_time}/step - loss: 9.9",
+                  "\b" * 67 + f"\r{bold}6/6{plain} {green}━━━━━━━━━━━━━━━━━━━━{plain}{grey}{plain} {bold}1s{plain} "
+                  f"{step_time}/step - loss: {loss} - val_loss: {loss + 0.1:.4f}\n"]
+    texts.append(f"perplexity: {loss * 3:.3f}\nWall time: {step_time}\n<keras.src.callbacks.history.History "
+                 f"at 0x7fc4{epochs}60a7010>")
+    return coalesce_streams([new_output("stream", name="stdout", text=text) for text in texts])[0].text
+
+
+def test_every_sanitizer_in_the_file_is_read_by_nbval():
+    from nbval.plugin import get_sanitize_patterns
+
+    text = (TESTS / "nbval_sanitize.cfg").read_text(encoding="utf-8")
+    assert text.isascii()
+    assert len(get_sanitize_patterns(text)) == text.count("\nregex: ") == 5
+
+
+def test_full_and_quick_training_output_compare_equal_after_sanitizing():
+    full, quick = keras_stream(20, "49ms", 1.3389), keras_stream(2, "3s", 2.1)
+    assert full != quick
+    assert sanitize(full) == sanitize(quick) == (
+        "KERAS_PROGRESS\nperplexity: NUMBER\nWall time: TIME\n<keras.src.callbacks.history.History at 0xADDRESS>")
+
+
+def test_sanitizing_keeps_what_should_still_be_compared():
+    assert sanitize("vocab_size: 65\nsample: 床前明月光 3 lines") == "vocab_size: 65\nsample: 床前明月光 3 lines"
+    assert sanitize("困惑度：5.12 · loss=1e-3") == "困惑度：NUMBER · loss=NUMBER"
+
+
+def run_nbval(folder: Path, stdout: str, stderr: str) -> subprocess.CompletedProcess:
+    """nbval on a one-cell notebook whose saved outputs are `stdout`/`stderr`, with this repo's root conftest."""
+    (folder / "notebooks").mkdir(parents=True, exist_ok=True)
+    shutil.copy(TESTS.parent / "conftest.py", folder / "conftest.py")
+    cell = new_code_cell("import sys\nprint('hello')\nprint('TF log 12:00:01', file=sys.stderr)", execution_count=1)
+    cell.outputs = [new_output("stream", name="stdout", text=stdout), new_output("stream", name="stderr", text=stderr)]
+    notebook_file = new_notebook(cells=[cell])
+    notebook_file.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nbformat.write(notebook_file, folder / "notebooks" / "lesson.ipynb")
+    (folder / "pytest.ini").write_text("[pytest]\n", encoding="utf-8")
+    return subprocess.run([sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "--nbval", "--nbval-current-env",
+                           "notebooks"], cwd=folder, capture_output=True, text=True, timeout=300)
+
+
+def test_nbval_ignores_stderr_but_still_compares_stdout(tmp_path):
+    different_stderr = run_nbval(tmp_path / "stderr", "hello\n", "TF log 09:13:44\n")
+    assert different_stderr.returncode == 0, different_stderr.stdout
+    different_stdout = run_nbval(tmp_path / "stdout", "goodbye\n", "TF log 12:00:01\n")
+    assert different_stdout.returncode == 1 and "goodbye" in different_stdout.stdout

@@ -1,0 +1,486 @@
+"""Draw the course diagrams into assets/ as byte-stable SVG, so anyone can regenerate and review them.
+
+    python tools/make_assets.py            # write assets/*.svg
+    python tools/make_assets.py --check    # exit 1 if a committed diagram differs from a fresh drawing
+
+Text stays language-neutral (symbols, numbers, code names); the bilingual caption belongs in the
+notebook's markdown cell. The batching grid is drawn from `charrnn_lib.batches.make_batches` output
+and the sampling bars from `charrnn_lib.sample.apply_temperature`, so picture and code cannot drift.
+Bytes are stable for a given matplotlib version: fixed hash salt, no date, text drawn as paths.
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+import matplotlib
+import matplotlib.style
+import numpy as np
+from matplotlib.axes import Axes
+from matplotlib.colors import to_rgb
+from matplotlib.figure import Figure
+from matplotlib.patches import Circle, FancyArrowPatch, FancyBboxPatch
+
+ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))  # so the tool runs from a checkout without `pip install -e .`
+
+from charrnn_lib.atomic import write_text_atomic  # noqa: E402
+from charrnn_lib.batches import make_batches  # noqa: E402
+from charrnn_lib.notebook import PALETTE  # noqa: E402
+from charrnn_lib.sample import apply_temperature  # noqa: E402
+
+ASSETS = ROOT / "assets"
+INCH_PER_UNIT = 0.6  # diagrams are laid out in box units; 14 units ≈ one notebook width
+INK, MUTED, PAPER = "#2B2D42", "#8D99AE", "#F4F5F7"
+INPUT, HIDDEN, OUTPUT, GATE, CELL = PALETTE[0], PALETTE[1], PALETTE[2], PALETTE[3], PALETTE[6]
+STREAMS = (PALETTE[0], PALETTE[1], PALETTE[2], PALETTE[6])
+STYLE = {
+    "svg.hashsalt": "charrnn-assets",
+    "svg.fonttype": "path",
+    "font.family": "DejaVu Sans",
+    "mathtext.fontset": "dejavusans",
+    "font.size": 12,
+    "text.color": INK,
+    "axes.edgecolor": INK,
+    "axes.labelcolor": INK,
+    "xtick.color": INK,
+    "ytick.color": INK,
+}
+SVG_METADATA = {"Date": None, "Creator": "tools/make_assets.py"}
+MONO = "DejaVu Sans Mono"
+
+
+# --- drawing helpers ------------------------------------------------------------------------------
+
+def tint(color: str, amount: float) -> tuple[float, float, float]:
+    """`color` mixed with white; amount 0 keeps it, 1 gives white."""
+    return tuple(channel + (1 - channel) * amount for channel in to_rgb(color))
+
+
+def canvas(width: float, height: float) -> tuple[Figure, Axes]:
+    """A figure without axes whose coordinates are box units, origin bottom left."""
+    figure = Figure(figsize=(width * INCH_PER_UNIT, height * INCH_PER_UNIT))
+    axes = figure.add_axes((0, 0, 1, 1))
+    axes.set_xlim(0, width)
+    axes.set_ylim(0, height)
+    axes.set_aspect("equal")
+    axes.axis("off")
+    return figure, axes
+
+
+def box(axes: Axes, center: tuple[float, float], size: tuple[float, float], text: str = "", color: str = INK, *,
+        fill: float = 0.8, fontsize: float = 13, family: str | None = None) -> None:
+    """A rounded box with a light fill of `color`, its edge in `color`, and centred text."""
+    (x, y), (width, height) = center, size
+    axes.add_patch(FancyBboxPatch((x - width / 2, y - height / 2), width, height,
+                                  boxstyle="round,pad=0,rounding_size=0.12",
+                                  facecolor=tint(color, fill), edgecolor=color, linewidth=1.4))
+    if text:
+        axes.text(x, y, text, ha="center", va="center", fontsize=fontsize, family=family or STYLE["font.family"])
+
+
+def arrow(axes: Axes, start: tuple[float, float], end: tuple[float, float], color: str = INK, *,
+          width: float = 1.4, bend: float = 0.0) -> None:
+    """An arrow from `start` to `end`, straight or bent into an arc (`bend` as in matplotlib's arc3)."""
+    axes.add_patch(FancyArrowPatch(start, end, arrowstyle="-|>", mutation_scale=12,
+                                   color=color, linewidth=width, shrinkA=0, shrinkB=0,
+                                   connectionstyle=f"arc3,rad={bend}"))
+
+
+def line(axes: Axes, points: list[tuple[float, float]], color: str = INK, width: float = 1.4) -> None:
+    """A polyline without arrow head."""
+    xs, ys = zip(*points, strict=True)
+    axes.plot(xs, ys, color=color, linewidth=width, solid_capstyle="round", solid_joinstyle="round")
+
+
+def operator(axes: Axes, center: tuple[float, float], symbol: str, color: str = INK) -> None:
+    """A pointwise operation: a small white circle with ×, + or similar."""
+    axes.add_patch(Circle(center, 0.28, facecolor="white", edgecolor=color, linewidth=1.4, zorder=3))
+    axes.text(*center, symbol, ha="center", va="center", fontsize=14, zorder=4)
+
+
+def grid(axes: Axes, origin: tuple[float, float], values: np.ndarray, colors: list[list], *, cell: float = 0.62,
+         fontsize: float = 11, text_colors: list[list] | None = None) -> None:
+    """A table of numbers; `origin` is the top-left corner, `colors[row][column]` each cell's fill."""
+    left, top = origin
+    text_colors = text_colors or [[INK] * values.shape[1]] * values.shape[0]
+    for row, column in np.ndindex(values.shape):
+        x, y = left + column * cell, top - row * cell
+        axes.add_patch(FancyBboxPatch((x + 0.03, y - cell + 0.03), cell - 0.06, cell - 0.06,
+                                      boxstyle="round,pad=0,rounding_size=0.06",
+                                      facecolor=colors[row][column], edgecolor="none"))
+        axes.text(x + cell / 2, y - cell / 2, f"{values[row, column]:g}", ha="center", va="center",
+                  fontsize=fontsize, family=MONO, color=text_colors[row][column])
+
+
+def brace(axes: Axes, start: tuple[float, float], end: tuple[float, float], text: str, *, side: str) -> None:
+    """A bracket from `start` to `end` with a label on `side` ("above" or "left")."""
+    (x0, y0), (x1, y1) = start, end
+    tick = 0.12
+    if side == "above":
+        line(axes, [(x0, y0 - tick), (x0, y0), (x1, y1), (x1, y1 - tick)], MUTED, 1.2)
+        axes.text((x0 + x1) / 2, y0 + 0.12, text, ha="center", va="bottom", fontsize=12, color=MUTED, family=MONO)
+    else:
+        line(axes, [(x0 + tick, y0), (x0, y0), (x1, y1), (x1 + tick, y1)], MUTED, 1.2)
+        axes.text(x0 - 0.15, (y0 + y1) / 2, text, ha="right", va="center", fontsize=12, color=MUTED, family=MONO)
+
+
+# --- the diagrams ---------------------------------------------------------------------------------
+
+def draw_snapshots_to_sequence() -> Figure:
+    """Left: at each step the model sees a longer prefix and predicts one character. Right: the same
+    as one input sequence x and a target sequence y shifted by one, trained at all steps at once."""
+    text = "hello"
+    steps = len(text) - 1
+    figure, axes = canvas(15.5, 5.6)
+    size = 0.62
+    for step in range(steps):
+        y = 4.6 - step * 1.05
+        axes.text(0.9, y, f"$t = {step + 1}$", ha="right", va="center", fontsize=12, color=MUTED)
+        for position in range(step + 1):
+            box(axes, (1.5 + position * 0.72, y), (size, size), text[position], INPUT, family=MONO)
+        target_x = 1.5 + (steps - 1) * 0.72 + 1.55
+        arrow(axes, (1.5 + step * 0.72 + 0.4, y), (target_x - 0.42, y), MUTED)
+        box(axes, (target_x, y), (size, size), text[step + 1], OUTPUT, family=MONO)
+    arrow(axes, (6.9, 2.75), (8.3, 2.75), INK, width=2.5)
+    left = 10.1
+    for step in range(steps):
+        x = left + step * 1.1
+        box(axes, (x, 1.55), (0.8, 0.8), text[step], INPUT, family=MONO, fontsize=15)
+        box(axes, (x, 3.95), (0.8, 0.8), text[step + 1], OUTPUT, family=MONO, fontsize=15)
+        arrow(axes, (x, 2.0), (x, 3.5), MUTED)
+        axes.text(x, 0.75, f"$t = {step + 1}$", ha="center", va="center", fontsize=11, color=MUTED)
+    axes.text(left - 0.75, 1.55, "$x$", ha="right", va="center", fontsize=16)
+    axes.text(left - 0.75, 3.95, "$y$", ha="right", va="center", fontsize=16)
+    return figure
+
+
+def draw_unrolled_rnn() -> Figure:
+    """A recurrent layer drawn folded (one cell with a loop) and unrolled over four time steps."""
+    figure, axes = canvas(15.0, 5.4)
+    levels = {"x": 0.9, "h": 2.7, "y": 4.5}
+
+    def column(x: float, subscript: str) -> None:
+        box(axes, (x, levels["x"]), (0.95, 0.75), f"$x_{{{subscript}}}$", INPUT, fontsize=15)
+        box(axes, (x, levels["h"]), (1.05, 0.95), f"$h_{{{subscript}}}$", HIDDEN, fontsize=15, fill=0.7)
+        box(axes, (x, levels["y"]), (0.95, 0.75), f"$y_{{{subscript}}}$", OUTPUT, fontsize=15)
+        arrow(axes, (x, levels["x"] + 0.38), (x, levels["h"] - 0.48))
+        arrow(axes, (x, levels["h"] + 0.48), (x, levels["y"] - 0.38))
+
+    column(1.6, "t")
+    arrow(axes, (2.13, levels["h"] + 0.2), (2.13, levels["h"] - 0.2), HIDDEN, width=1.8, bend=-2.2)
+    axes.text(3.65, levels["h"], "$=$", ha="center", va="center", fontsize=24, color=MUTED)
+    axes.text(5.0, levels["h"], "$h_0$", ha="center", va="center", fontsize=15, color=MUTED)
+    previous = 5.35
+    for step in range(1, 5):
+        x = 5.0 + step * 2.0
+        column(x, str(step))
+        arrow(axes, (previous, levels["h"]), (x - 0.53, levels["h"]), HIDDEN, width=1.8)
+        previous = x + 0.53
+    arrow(axes, (previous, levels["h"]), (previous + 0.8, levels["h"]), HIDDEN, width=1.8)
+    axes.text(previous + 1.0, levels["h"], "$\\cdots$", ha="left", va="center", fontsize=15, color=MUTED)
+    return figure
+
+
+def draw_batching_grid() -> Figure:
+    """`make_batches(ids, n_seqs=3, n_steps=4)` on ids 0..24: the stream cut into rows, then into batches."""
+    n_seqs, n_steps = 3, 4
+    ids = np.arange(25)
+    x, y = make_batches(ids, n_seqs, n_steps)  # (n_batches, n_seqs, n_steps) each
+    n_batches = x.shape[0]
+    row_of = {int(value): row for (_, row, _), value in np.ndenumerate(x)}  # which stream an id feeds
+    fills = [[tint(STREAMS[row], 0.65)] * n_steps for row in range(n_seqs)]
+    width_units, cell, gap = 17.2, 0.62, 0.45
+    figure, axes = canvas(width_units, 5.0)
+    # The whole stream, coloured by the row it becomes; the last id is only ever a target.
+    strip_left = (width_units - len(ids) * cell) / 2 + 0.4
+    colors = [[tint(STREAMS[row_of[int(i)]], 0.65) if int(i) in row_of else tint(MUTED, 0.7) for i in ids]]
+    grid(axes, (strip_left, 4.7), ids.reshape(1, -1), colors, cell=cell, fontsize=10)
+    axes.text(strip_left - 0.2, 4.7 - cell / 2, "ids", ha="right", va="center", fontsize=12, family=MONO)
+    # x[k] and y[k] side by side: row i of batch k+1 continues row i of batch k, and y is x shifted by one.
+    width = n_steps * cell
+    group = n_batches * width + (n_batches - 1) * gap
+    top, group_gap = 3.0, 1.6
+    left = (width_units - 2 * group - group_gap) / 2 + 0.4
+    for name, arrays, group_left in (("x", x, left), ("y", y, left + group + group_gap)):
+        for batch in range(n_batches):
+            origin = (group_left + batch * (width + gap), top)
+            grid(axes, origin, arrays[batch], fills, cell=cell)
+            axes.text(origin[0] + width / 2, top - n_seqs * cell - 0.2, f"{name}[{batch}]", ha="center", va="top",
+                      fontsize=12, family=MONO)
+    brace(axes, (left, top + 0.25), (left + width, top + 0.25), "n_steps", side="above")
+    brace(axes, (left - 0.2, top), (left - 0.2, top - n_seqs * cell), "n_seqs", side="left")
+    return figure
+
+
+def draw_one_hot_vs_embedding() -> Figure:
+    """The same ids as one-hot rows (mostly zeros) and as rows looked up in an embedding table."""
+    ids = np.array([2, 0, 3])
+    vocab_size, embedding_size = 5, 3
+    one_hot = np.eye(vocab_size, dtype=int)[ids]
+    table = np.round(np.random.default_rng(7).normal(0, 0.6, size=(vocab_size, embedding_size)), 1) + 0.0
+    cell, wide, top = 0.62, 0.8, 4.6
+    middle = top - 1.5 * cell  # the centre line of a three-row block
+    figure, axes = canvas(16.0, 5.8)
+
+    def id_column(left: float) -> None:
+        grid(axes, (left, top), ids[:, None], [[tint(INPUT, 0.65)] for _ in ids], cell=cell)
+        axes.text(left + cell / 2, top + 0.2, "ids", ha="center", va="bottom", fontsize=12, family=MONO)
+
+    def caption(center: float, below: float, text: str) -> None:
+        axes.text(center, below - 0.2, text, ha="center", va="top", fontsize=11, family=MONO, color=MUTED,
+                  linespacing=1.5)
+
+    # One-hot: a row of vocab_size numbers per id, a single 1 at the id.
+    id_column(0.5)
+    one_hot_left = 2.35
+    arrow(axes, (0.5 + cell + 0.15, middle), (one_hot_left - 0.15, middle), MUTED)
+    grid(axes, (one_hot_left, top), one_hot,
+         [[tint(INPUT, 0.1) if value else PAPER for value in row] for row in one_hot], cell=cell,
+         text_colors=[["white" if value else MUTED for value in row] for row in one_hot])
+    for column in range(vocab_size):
+        axes.text(one_hot_left + (column + 0.5) * cell, top + 0.2, str(column), ha="center", va="bottom",
+                  fontsize=10, color=MUTED, family=MONO)
+    caption(one_hot_left + vocab_size * cell / 2, top - 3 * cell, "one_hot(ids, 5)\n(3, 5)")
+
+    # Embedding: row `id` of a (vocab_size, embedding_size) table W, learned during training.
+    axes.plot([6.3, 6.3], [0.6, 5.4], color=tint(MUTED, 0.5), linewidth=1.2)
+    id_column(7.0)
+    table_left, table_top = 9.5, top + 0.6
+    picked = set(ids.tolist())
+    grid(axes, (table_left, table_top), table,
+         [[tint(HIDDEN, 0.55) if index in picked else PAPER] * embedding_size for index in range(vocab_size)],
+         cell=wide, fontsize=10)
+    for index in range(vocab_size):
+        axes.text(table_left - 0.15, table_top - (index + 0.5) * wide, str(index), ha="right", va="center",
+                  fontsize=10, color=MUTED, family=MONO)
+    for row, value in enumerate(ids):
+        arrow(axes, (7.0 + cell + 0.1, top - (row + 0.5) * cell),
+              (table_left - 0.45, table_top - (value + 0.5) * wide), tint(HIDDEN, 0.2), width=1.1)
+    caption(table_left + embedding_size * wide / 2, table_top - vocab_size * wide, "W\n(5, 3)")
+    output_left = table_left + embedding_size * wide + 1.1
+    arrow(axes, (output_left - 0.95, middle), (output_left - 0.15, middle), MUTED)
+    grid(axes, (output_left, top), table[ids], [[tint(HIDDEN, 0.55)] * embedding_size for _ in ids], cell=wide,
+         fontsize=10)
+    caption(output_left + embedding_size * wide / 2, top - 3 * wide, "W[ids]\n(3, 3)")
+    equation = "$\\mathrm{one\\_hot}(\\mathrm{ids}) \\cdot W = W[\\mathrm{ids}]$"
+    axes.text(one_hot_left + vocab_size * cell / 2 - 0.6, 1.0, equation, ha="center",
+              va="center", fontsize=14)
+    return figure
+
+
+def draw_lstm_cell() -> Figure:
+    """One LSTM step: forget, input and output gates (σ), the candidate (tanh), the cell state line."""
+    figure, axes = canvas(16.9, 7.4)
+    axes.add_patch(FancyBboxPatch((1.0, 0.9), 10.0, 5.5, boxstyle="round,pad=0,rounding_size=0.4",
+                                  facecolor=PAPER, edgecolor=tint(MUTED, 0.3), linewidth=1.4))
+    top, mix, bottom = 5.5, 4.2, 1.5
+    gates = {"f": 3.0, "i": 4.6, "g": 6.2, "o": 7.8}
+    gate_level = 2.75
+    # Cell state: c_{t-1} → × f_t → + (i_t × c̃_t) → c_t.
+    arrow(axes, (0.2, top), (2.72, top), CELL, width=2.4)
+    operator(axes, (3.0, top), "×", CELL)
+    arrow(axes, (3.28, top), (5.92, top), CELL, width=2.4)
+    operator(axes, (6.2, top), "+", CELL)
+    arrow(axes, (6.48, top), (11.8, top), CELL, width=2.4)
+    axes.text(0.1, top + 0.35, "$c_{t-1}$", ha="left", va="bottom", fontsize=15)
+    axes.text(11.8, top + 0.35, "$c_t$", ha="right", va="bottom", fontsize=15)
+    # Inputs: h_{t-1} from the left and x_t from below join and feed all four layers.
+    line(axes, [(0.2, bottom), (gates["o"], bottom)], INPUT, 2.0)
+    arrow(axes, (1.9, 0.2), (1.9, bottom - 0.02), INPUT, width=2.0)
+    axes.text(0.1, bottom + 0.3, "$h_{t-1}$", ha="left", va="bottom", fontsize=15)
+    axes.text(2.15, 0.25, "$x_t$", ha="left", va="bottom", fontsize=15)
+    for name, x in gates.items():
+        arrow(axes, (x, bottom), (x, gate_level - 0.33), INPUT, width=1.6)
+        box(axes, (x, gate_level), (1.05, 0.64), "tanh" if name == "g" else "σ", HIDDEN if name == "g" else GATE,
+            fontsize=13 if name == "g" else 16, fill=0.7)
+    labels = {"f": "$f_t$", "i": "$i_t$", "g": "$\\tilde{c}_t$", "o": "$o_t$"}
+    for name, x in gates.items():
+        axes.text(x + 0.12, gate_level + 0.55, labels[name], ha="left", va="bottom", fontsize=14)
+    # forget gate scales the old cell state
+    arrow(axes, (gates["f"], gate_level + 0.33), (gates["f"], top - 0.28))
+    # input gate × candidate, added to the cell state
+    line(axes, [(gates["i"], gate_level + 0.33), (gates["i"], mix), (gates["g"] - 0.28, mix)])
+    arrow(axes, (gates["i"] + 1.0, mix), (gates["g"] - 0.28, mix))
+    operator(axes, (gates["g"], mix), "×")
+    arrow(axes, (gates["g"], gate_level + 0.33), (gates["g"], mix - 0.28))
+    arrow(axes, (gates["g"], mix + 0.28), (gates["g"], top - 0.28))
+    # output gate × tanh(c_t) gives h_t
+    squash_x = 9.4
+    arrow(axes, (squash_x, top), (squash_x, mix + 0.3), CELL, width=1.6)
+    box(axes, (squash_x, mix), (1.05, 0.6), "tanh", HIDDEN, fontsize=13, fill=0.7)
+    arrow(axes, (squash_x, mix - 0.3), (squash_x, 3.2 + 0.28))
+    operator(axes, (squash_x, 3.2), "×")
+    line(axes, [(gates["o"], gate_level + 0.33), (gates["o"], 3.2), (squash_x - 0.28, 3.2)])
+    arrow(axes, (gates["o"] + 0.9, 3.2), (squash_x - 0.28, 3.2))
+    line(axes, [(squash_x, 2.92), (squash_x, bottom), (10.3, bottom)], OUTPUT, 2.0)
+    arrow(axes, (10.3, bottom), (11.8, bottom), OUTPUT, width=2.0)
+    arrow(axes, (10.3, bottom), (10.3, 7.2), OUTPUT, width=2.0)
+    axes.text(11.8, bottom + 0.3, "$h_t$", ha="right", va="bottom", fontsize=15)
+    axes.text(10.5, 6.75, "$h_t$", ha="left", va="center", fontsize=15)
+    equations = (
+        "$f_t = \\sigma(W_f\\,[h_{t-1}, x_t] + b_f)$",
+        "$i_t = \\sigma(W_i\\,[h_{t-1}, x_t] + b_i)$",
+        "$\\tilde{c}_t = \\tanh(W_c\\,[h_{t-1}, x_t] + b_c)$",
+        "$o_t = \\sigma(W_o\\,[h_{t-1}, x_t] + b_o)$",
+        "$c_t = f_t \\odot c_{t-1} + i_t \\odot \\tilde{c}_t$",
+        "$h_t = o_t \\odot \\tanh(c_t)$",
+    )
+    for row, equation in enumerate(equations):
+        axes.text(12.3, 5.6 - row * 0.82, equation, ha="left", va="center", fontsize=12.5)
+    return figure
+
+
+def draw_char_rnn() -> Figure:
+    """The course model unrolled over four steps: characters → one-hot/embedding → LSTM × 2 → softmax."""
+    text = "hello"
+    vocab = sorted(set(text))  # e, h, l, o
+    steps = len(text) - 1
+    figure, axes = canvas(13.4, 9.2)
+    levels = {"x": 0.7, "encode": 2.1, "lstm1": 3.7, "lstm2": 5.3, "softmax": 6.95, "y": 8.55}
+    row_names = {"x": "$x_t$", "encode": "one_hot /\nEmbedding", "lstm1": "LSTM", "lstm2": "LSTM",
+                 "softmax": "Dense +\nsoftmax", "y": "$y_t$"}
+    for level, name in row_names.items():
+        mono = not name.startswith("$")
+        axes.text(1.9, levels[level], name, ha="right", va="center", fontsize=11.5 if mono else 15,
+                  family=MONO if mono else STYLE["font.family"], linespacing=1.3)
+    # Made-up scores over the vocabulary, highest for the right next character.
+    scores = np.full((steps, len(vocab)), 0.3) + 0.25 * np.arange(len(vocab))[::-1]
+    for step in range(steps):
+        scores[step, vocab.index(text[step + 1])] = 2.4
+    probabilities = apply_temperature(scores, 1.0)
+    for step in range(steps):
+        x = 3.6 + step * 2.55
+        box(axes, (x, levels["x"]), (0.8, 0.7), text[step], INPUT, family=MONO, fontsize=15)
+        for position in range(len(vocab)):  # the one-hot (or embedding) vector of this character
+            axes.add_patch(FancyBboxPatch((x - 0.57 + position * 0.3, levels["encode"] - 0.14), 0.24, 0.28,
+                                          boxstyle="round,pad=0,rounding_size=0.04",
+                                          facecolor=INPUT if vocab[position] == text[step] else tint(INPUT, 0.8),
+                                          edgecolor="none"))
+        for level, layer in (("lstm1", 1), ("lstm2", 2)):
+            box(axes, (x, levels[level]), (1.45, 0.8), f"$h^{{({layer})}}_{{{step + 1}}}$", HIDDEN, fill=0.7,
+                fontsize=14)
+            start = x - 2.55 + 0.73 if step else 2.2
+            arrow(axes, (start, levels[level]), (x - 0.73, levels[level]), HIDDEN, width=1.8)
+            if step == steps - 1:
+                arrow(axes, (x + 0.73, levels[level]), (x + 1.45, levels[level]), HIDDEN, width=1.8)
+        box(axes, (x, levels["softmax"]), (1.45, 0.95), "", OUTPUT, fill=0.85)
+        for position, probability in enumerate(probabilities[step]):
+            chosen = vocab[position] == text[step + 1]
+            axes.add_patch(FancyBboxPatch((x - 0.5 + position * 0.27, levels["softmax"] - 0.36), 0.19,
+                                          0.72 * probability / probabilities.max(), boxstyle="square,pad=0",
+                                          facecolor=OUTPUT if chosen else tint(OUTPUT, 0.45), edgecolor="none"))
+        box(axes, (x, levels["y"]), (0.8, 0.7), text[step + 1], OUTPUT, family=MONO, fontsize=15)
+        for lower, upper, below, above in (("x", "encode", 0.35, 0.3), ("encode", "lstm1", 0.3, 0.4),
+                                            ("lstm1", "lstm2", 0.4, 0.4), ("lstm2", "softmax", 0.4, 0.48),
+                                            ("softmax", "y", 0.48, 0.35)):
+            arrow(axes, (x, levels[lower] + below), (x, levels[upper] - above), MUTED)
+    return figure
+
+
+def draw_sampling() -> Figure:
+    """How temperature reshapes the next-character distribution, and what top-n keeps."""
+    characters = ["e", "a", "t", "o", "n", "s", "h", "r"]
+    logits = np.array([2.0, 1.6, 1.1, 0.8, 0.4, 0.1, -0.3, -0.8])
+    panels = [("$T = 0.5$", apply_temperature(logits, 0.5), None), ("$T = 1$", apply_temperature(logits, 1.0), None),
+              ("$T = 2$", apply_temperature(logits, 2.0), None), ("top_n = 3", apply_temperature(logits, 1.0), 3)]
+    figure = Figure(figsize=(10.0, 3.0))
+    grid_spec = figure.add_gridspec(1, len(panels), left=0.06, right=0.99, bottom=0.14, top=0.86, wspace=0.12)
+    positions = np.arange(len(characters))
+    for index, (title, probabilities, top_n) in enumerate(panels):
+        axes = figure.add_subplot(grid_spec[0, index], sharey=figure.axes[0] if index else None)
+        if top_n is None:
+            axes.bar(positions, probabilities, width=0.72, color=tint(INPUT, 0.25), edgecolor=INPUT, linewidth=1.0)
+        else:
+            kept = np.argsort(probabilities)[-top_n:]
+            renormalised = np.zeros_like(probabilities)
+            renormalised[kept] = probabilities[kept] / probabilities[kept].sum()
+            axes.bar(positions, probabilities, width=0.72, color="none", edgecolor=MUTED, linewidth=1.0,
+                     linestyle=(0, (2, 2)))
+            axes.bar(positions[kept], renormalised[kept], width=0.72, color=tint(OUTPUT, 0.25), edgecolor=OUTPUT,
+                     linewidth=1.0)
+        axes.set_title(title, fontsize=13, family=MONO if not title.startswith("$") else None)
+        axes.set_xticks(positions, characters, family=MONO, fontsize=11)
+        axes.tick_params(length=0)
+        axes.set_ylim(0, 0.75)
+        axes.grid(axis="y", color=tint(MUTED, 0.6), linewidth=0.6)
+        axes.set_axisbelow(True)
+        for side in ("top", "right", "left"):
+            axes.spines[side].set_visible(False)
+        axes.spines["bottom"].set_color(MUTED)
+        if index:
+            axes.tick_params(labelleft=False)
+        else:
+            axes.set_ylabel("$p$", fontsize=13, rotation=0, labelpad=10)
+    return figure
+
+
+DIAGRAMS: dict[str, Callable[[], Figure]] = {
+    "snapshots_to_sequence.svg": draw_snapshots_to_sequence,
+    "unrolled_rnn.svg": draw_unrolled_rnn,
+    "batching_grid.svg": draw_batching_grid,
+    "one_hot_vs_embedding.svg": draw_one_hot_vs_embedding,
+    "lstm_cell.svg": draw_lstm_cell,
+    "char_rnn.svg": draw_char_rnn,
+    "sampling.svg": draw_sampling,
+}
+
+
+# --- writing and checking -------------------------------------------------------------------------
+
+def render(name: str) -> bytes:
+    """One diagram as SVG bytes, drawn under a fixed style so a user's matplotlibrc cannot change it."""
+    with matplotlib.style.context(["default", STYLE]):
+        figure = DIAGRAMS[name]()
+        buffer = io.BytesIO()
+        figure.savefig(buffer, format="svg", metadata=SVG_METADATA)
+    return buffer.getvalue()
+
+
+def write_assets(folder: Path) -> list[Path]:
+    """Write every diagram into `folder` (atomically); returns the files that changed."""
+    changed = []
+    for name in DIAGRAMS:
+        target, text = folder / name, render(name).decode("utf-8")
+        if not target.exists() or target.read_text(encoding="utf-8") != text:
+            write_text_atomic(target, text)
+            changed.append(target)
+    return changed
+
+
+def find_drift(folder: Path) -> list[str]:
+    """One line per committed diagram that is missing or differs from a fresh drawing."""
+    problems = []
+    for name in DIAGRAMS:
+        target = folder / name
+        if not target.exists():
+            problems.append(f"{target} is missing · 缺少该文件")
+        elif target.read_bytes() != render(name):
+            problems.append(f"{target} differs from a fresh drawing · 与重新绘制的结果不一致")
+    return problems
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--check", action="store_true", help="fail if a committed diagram is out of date")
+    parser.add_argument("--output", type=Path, default=ASSETS, help="folder to write or check")
+    arguments = parser.parse_args(argv)
+    if arguments.check:
+        problems = find_drift(arguments.output)
+        for problem in problems:
+            print(problem, file=sys.stderr)
+        if problems:
+            print("Run `python tools/make_assets.py` · 请运行 `python tools/make_assets.py`", file=sys.stderr)
+        return 1 if problems else 0
+    for path in write_assets(arguments.output):
+        print(f"wrote {path}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

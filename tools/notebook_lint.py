@@ -1,0 +1,140 @@
+"""Check that the lesson notebooks keep the course's shape and say everything in English and Chinese.
+
+    python tools/notebook_lint.py            # every notebook in notebooks/solutions and notebooks/exercises
+
+Solution notebooks: an ASCII file name `NN_slug.ipynb`; a markdown title cell first, `# English · 中文`;
+the first code cell is the setup cell (`setup(` under `# NBVAL_IGNORE_OUTPUT`); `## Summary · 小结`, then
+`## Exercises · 练习`; every markdown cell has its English paragraph(s) before the Chinese one(s), in the
+same cell (cells that are only images or formulas are exempt; headings and table or list lines that hold
+both languages on one line count as bilingual). Exercise notebooks: the generated notice first, then the
+same shape (their markdown is copied from the solution, so the language rule is not repeated).
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+
+import nbformat
+from make_exercises import EXERCISES, NOTICE_CELL_ID, SOLUTIONS
+
+FILE_NAME = re.compile(r"\d{2}_[a-z0-9_]+\.ipynb")
+SUMMARY = "## Summary · 小结"
+EXERCISES_HEADING = "## Exercises · 练习"
+SETUP_CALL = re.compile(r"\bsetup\(")
+CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
+LATIN_WORD = re.compile(r"[A-Za-z]{2,}")
+# Headings, list items and table rows may hold both languages on one line: `## Batches · 批次`.
+STRUCTURAL_LINE = re.compile(r"\s*(#+ |[-*+] |\d+[.)] |\|)")
+# Markdown that carries no prose: code, formulas, images, HTML tags, link targets.
+NOT_PROSE = (
+    re.compile(r"```.*?```", re.DOTALL),
+    re.compile(r"\$\$.*?\$\$", re.DOTALL),
+    re.compile(r"\$[^$\n]+\$"),
+    re.compile(r"`[^`\n]*`"),
+    re.compile(r"!\[[^\]]*\]\([^)]*\)"),
+    re.compile(r"<[^>\n]+>"),
+    re.compile(r"\]\([^)]*\)"),
+    re.compile(r"https?://\S+"),
+)
+
+
+def lint_solution(notebook: nbformat.NotebookNode, name: str) -> list[str]:
+    """Every problem of a solution notebook, one line each (empty when it is fine)."""
+    problems = _lint_shape(notebook.cells, name)
+    for index, cell in enumerate(notebook.cells):
+        if cell.cell_type == "markdown":
+            problem = language_problem(cell.source)
+            if problem:
+                problems.append(f"{name}, cell {index}: {problem}")
+    return problems
+
+
+def lint_exercise(notebook: nbformat.NotebookNode, name: str) -> list[str]:
+    """Every problem of an exercise notebook: the generated notice first, then the lesson's shape."""
+    cells = notebook.cells
+    if not cells or cells[0].get("id") != NOTICE_CELL_ID:
+        return [f"{name}: the first cell must be the generated notice; run `python tools/make_exercises.py`"]
+    return _lint_shape(cells[1:], name)
+
+
+def language_problem(markdown: str) -> str | None:
+    """Why a markdown cell breaks the English-then-Chinese rule, or None."""
+    prose = strip_non_prose(markdown)
+    for line in prose.splitlines():
+        if line.startswith("#") and block_language(line) != "both":
+            return f"the heading {line.strip()!r} must read `English · 中文` on one line"
+    blocks = [block for block in re.split(r"\n\s*\n", prose) if block.strip()]
+    languages = [language for language in map(block_language, blocks) if language in ("en", "zh")]
+    # Consecutive paragraphs in one language form one run: en, zh (or en, zh, en, zh) is the expected shape.
+    runs = [language for position, language in enumerate(languages)
+            if position == 0 or language != languages[position - 1]]
+    if runs == ["en"]:
+        return "English only; add the Chinese paragraph after it"
+    if runs == ["zh"]:
+        return "Chinese only; add the English paragraph before it"
+    if runs and runs[0] == "zh":
+        return "Chinese comes before English; put the English paragraph first"
+    if runs and runs[-1] == "en":
+        return "the last English paragraph has no Chinese paragraph after it"
+    return None
+
+
+def strip_non_prose(markdown: str) -> str:
+    """The markdown with code, formulas, images, tags and link targets blanked out."""
+    for pattern in NOT_PROSE:
+        markdown = pattern.sub(" ", markdown)
+    return markdown
+
+
+def block_language(block: str) -> str | None:
+    """"en", "zh", "both" (headings, list items or table rows that each hold both), or None for no words."""
+    lines = [line for line in block.splitlines() if CJK.search(line) or LATIN_WORD.search(line)]
+    if not lines:
+        return None
+    if all(STRUCTURAL_LINE.match(line) and CJK.search(line) and LATIN_WORD.search(line) and _english_first(line)
+           for line in lines):
+        return "both"
+    # A Chinese paragraph names English terms, 隐状态（hidden state）; an English one may quote a poem.
+    return "zh" if len(CJK.findall(block)) > len(LATIN_WORD.findall(block)) else "en"
+
+
+def _english_first(line: str) -> bool:
+    return LATIN_WORD.search(line).start() < CJK.search(line).start()
+
+
+def _lint_shape(cells: list[nbformat.NotebookNode], name: str) -> list[str]:
+    """File name, title, setup cell and closing sections, common to solutions and exercises."""
+    problems = []
+    if not FILE_NAME.fullmatch(name):
+        problems.append(f"{name}: name it NN_slug.ipynb (two digits, lowercase ASCII, underscores)")
+    title = cells[0].source.lstrip().splitlines()[0] if cells and cells[0].source.strip() else ""
+    if not cells or cells[0].cell_type != "markdown" or not re.fullmatch(r"# \S.*", title) \
+            or block_language(title) != "both":
+        problems.append(f"{name}: the first cell must start with a bilingual title, `# English title · 中文标题`")
+    code = [cell for cell in cells if cell.cell_type == "code"]
+    if not code or not SETUP_CALL.search(code[0].source) or "# NBVAL_IGNORE_OUTPUT" not in code[0].source:
+        problems.append(f"{name}: the first code cell must be the setup cell, `# NBVAL_IGNORE_OUTPUT` and "
+                        "`cr.notebook.setup()`")
+    headings = [line.strip() for cell in cells if cell.cell_type == "markdown" for line in cell.source.splitlines()]
+    for heading in (SUMMARY, EXERCISES_HEADING):
+        if heading not in headings:
+            problems.append(f"{name}: the heading `{heading}` is missing")
+    if SUMMARY in headings and EXERCISES_HEADING in headings \
+            and headings.index(SUMMARY) > headings.index(EXERCISES_HEADING):
+        problems.append(f"{name}: `{SUMMARY}` must come before `{EXERCISES_HEADING}`")
+    return problems
+
+
+def main() -> int:
+    problems = []
+    for folder, lint in ((SOLUTIONS, lint_solution), (EXERCISES, lint_exercise)):
+        for path in sorted(folder.glob("*.ipynb")):
+            problems += lint(nbformat.read(path, as_version=4), path.name)
+    for problem in problems:
+        print(problem, file=sys.stderr)
+    return 1 if problems else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
