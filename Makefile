@@ -25,8 +25,9 @@ poem: install
 	$(BIN)/charrnn sample --checkpoint_path model/poem --start_string 春 --max_length 60 --seed 1
 
 # Everything CI checks: lint, unit tests, exercise drift, bilingual lint, diagrams, and nbval on the solutions.
+# --dist loadfile: nbval runs a notebook's cells in order in one kernel, so each notebook stays on one worker.
 test: install lint
-	CHARRNN_QUICK=1 CHARRNN_STRICT=1 $(BIN)/python -m pytest -n 2 --nbval --durations=15 tests notebooks/solutions
+	CHARRNN_QUICK=1 CHARRNN_STRICT=1 $(BIN)/python -m pytest -n 2 --dist loadfile --nbval --durations=15 tests notebooks/solutions
 
 lint: install
 	$(BIN)/ruff check .
