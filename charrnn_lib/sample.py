@@ -82,10 +82,10 @@ class Sampler:
             )
         if unknown:
             warnings.warn(f"Characters not in the vocabulary are fed as <unk>: {unknown}", stacklevel=3)
-        if not start_string:
-            # No prime: start as if at the beginning of a line (or of the most frequent character).
-            start_string = "\n" if "\n" in self.converter.vocab else self.converter.vocab[0]
-        return self.converter.encode(start_string)
+        # Warm up from a line break when the vocabulary has one, so the start string reads as the beginning
+        # of a line (of a poem, a paragraph); with neither, start from the most frequent character.
+        prefix = "\n" if "\n" in self.converter.vocab else ""
+        return self.converter.encode(prefix + start_string or self.converter.vocab[0])
 
     def sample(self, start_string: str = "", max_length: int = 30, *, top_n: int = DEFAULT_TOP_N,
                temperature: float = 1.0, seed: int | None = None, allow_unknown: bool = False) -> str:
