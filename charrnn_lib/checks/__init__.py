@@ -6,6 +6,7 @@ A new check is a function that builds `Case(learner_function, args, expected)` f
 reference and returns `run_check("exercise_name", cases, hint=...)`; see `checks/text.py`.
 """
 
+from charrnn_lib.checks.batches import check_batch_generator, check_count_batches, check_split_train_validation
 from charrnn_lib.checks.core import Case, CheckFailure, CheckResult, Hint, Status, run_check, values_equal
 from charrnn_lib.checks.text import check_build_vocabulary, check_encode_decode, check_one_hot
 
@@ -15,9 +16,12 @@ __all__ = [
     "CheckResult",
     "Hint",
     "Status",
+    "check_batch_generator",
     "check_build_vocabulary",
+    "check_count_batches",
     "check_encode_decode",
     "check_one_hot",
+    "check_split_train_validation",
     "run_check",
     "values_equal",
 ]

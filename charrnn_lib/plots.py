@@ -1,0 +1,209 @@
+"""Plots the lessons share: one-hot heat maps, vocabulary coverage, training curves and the batching grid.
+
+Every helper returns the `matplotlib.figure.Figure` it drew on. Without `ax`, it draws on a new figure
+that pyplot has already let go of, so a notebook cell ending with the call shows the figure exactly once,
+as the cell's value (an open pyplot figure would be shown a second time when the cell ends), and no
+figure is left open. Outside a notebook, save it with `figure.savefig(path)`. With `ax`, the figure is
+the caller's and pyplot shows it when the cell ends, so end that cell with `plt.show()`, not with the call
+(nbval ignores a trailing `;`). Figure text stays language-neutral: pass English names, or install a CJK
+font before labelling with Chinese.
+"""
+
+from __future__ import annotations
+
+import collections
+import math
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import numpy as np
+from matplotlib.axes import Axes
+from matplotlib.colors import ListedColormap, to_rgb
+from matplotlib.figure import Figure
+from matplotlib.ticker import PercentFormatter
+
+from charrnn_lib.errors import CharRNNError
+from charrnn_lib.notebook import PALETTE
+from charrnn_lib.text import UNK_TOKEN
+
+# Characters that would be invisible or break a label, drawn as visible symbols.
+VISIBLE_CHARACTERS = {" ": "␣", "\n": "\\n", "\t": "\\t", "\r": "\\r"}
+MAX_ANNOTATED_CELLS = 600  # above this, a batching grid is too small to read numbers in its cells
+
+
+def visible(label: Any) -> str:
+    """A label as text with whitespace made visible: `' '` → `␣`, `'\\n'` → `\\n`."""
+    return VISIBLE_CHARACTERS.get(label, str(label)) if isinstance(label, str) else str(label)
+
+
+def plot_one_hot(matrix: Any, labels: Sequence[Any], *, column_labels: Sequence[Any] | None = None,
+                 ax: Axes | None = None) -> Figure:
+    """A one-hot matrix `(positions, depth)` as a heat map: one row per character, one column per id.
+
+    `labels` name the rows (the characters encoded); `column_labels` optionally name the columns
+    (the vocabulary), otherwise the columns are numbered by id.
+    """
+    matrix = np.asarray(matrix)
+    if matrix.ndim != 2 or len(labels) != matrix.shape[0]:
+        raise CharRNNError(
+            f"plot_one_hot needs a 2-D matrix with one label per row; got shape {matrix.shape} and "
+            f"{len(labels)} labels.",
+            f"plot_one_hot 需要二维矩阵且每行一个标签；收到形状 {matrix.shape} 和 {len(labels)} 个标签。",
+        )
+    figure, ax = _figure_and_axes(ax, size=(6.4, max(2.0, 0.28 * matrix.shape[0] + 1.2)))
+    ax.imshow(matrix, aspect="auto", interpolation="nearest", cmap="Blues", vmin=0, vmax=1)
+    ax.grid(False)
+    ax.set_yticks(range(matrix.shape[0]), [visible(label) for label in labels])
+    if column_labels is not None:
+        ax.set_xticks(range(len(column_labels)), [visible(label) for label in column_labels])
+    ax.set_xlabel("id (column)")
+    ax.set_ylabel("character (row)")
+    ax.set_title(f"One-hot vectors: {matrix.shape[0]} characters × {matrix.shape[1]} ids")
+    return figure
+
+
+def vocabulary_coverage(text: str, max_vocabs: Sequence[int]) -> np.ndarray:
+    """The share of `text` that the `k` most frequent characters cover, for each `k` in `max_vocabs`."""
+    if not text:
+        raise CharRNNError("Cannot measure the coverage of empty text.", "无法计算空文本的覆盖率。")
+    counts = np.array(sorted(collections.Counter(text).values(), reverse=True))
+    covered = np.cumsum(counts) / len(text)  # covered[k - 1]: share of the k most frequent characters
+    return covered[np.minimum(np.asarray(max_vocabs), len(counts)) - 1]
+
+
+def plot_vocabulary_coverage(texts: Mapping[str, str], max_vocabs: Sequence[int], *,
+                             ax: Axes | None = None) -> Figure:
+    """One coverage curve per corpus (`{name: text}`): the share of characters kept by `max_vocab`, log-x."""
+    max_vocabs = list(max_vocabs)
+    if not max_vocabs or any(isinstance(k, bool) or not isinstance(k, (int, np.integer)) or k < 1
+                             for k in max_vocabs):
+        raise CharRNNError(
+            f"max_vocabs must be positive whole numbers, got {max_vocabs!r}; e.g. [10, 100, 1000].",
+            f"max_vocabs 必须是正整数，收到 {max_vocabs!r}；例如 [10, 100, 1000]。",
+        )
+    figure, ax = _figure_and_axes(ax)
+    for name, text in texts.items():
+        ax.plot(max_vocabs, vocabulary_coverage(text, max_vocabs), marker="o", markersize=3,
+                label=f"{name} ({len(set(text)):,} distinct)")
+    ax.set_xscale("log")
+    ax.yaxis.set_major_formatter(PercentFormatter(xmax=1))
+    ax.set_xlabel("max_vocab (most frequent characters kept)")
+    ax.set_ylabel("characters covered")
+    ax.set_title("Vocabulary coverage")
+    ax.legend()
+    return figure
+
+
+def plot_training_history(history: Any, *, ax: Axes | None = None) -> Figure:
+    """Training and validation loss (nats, left axis; bits per character, right axis) against steps.
+
+    `history` is the `TrainingHistory` of `cr.train` (steps, loss, val_steps, val_loss) or the `History`
+    that `keras.Model.fit` returns (plotted against epochs).
+    """
+    x_label, curves = _loss_curves(history)
+    if not any(len(steps) for steps, _, _ in curves):
+        raise CharRNNError(
+            "The history has no logged loss yet; train for at least log_every_n steps first.",
+            "训练历史中还没有记录损失；请先训练至少 log_every_n 步。",
+        )
+    figure, ax = _figure_and_axes(ax)
+    for (steps, losses, label), marker in zip(curves, ("", "o"), strict=True):
+        if len(steps):
+            ax.plot(steps, losses, marker=marker, markersize=4, label=label)
+    bits = ax.secondary_yaxis("right", functions=(lambda nats: nats / math.log(2), lambda b: b * math.log(2)))
+    bits.set_ylabel("bits per character")
+    ax.set_xlabel(x_label)
+    ax.set_ylabel("loss (nats per character)")
+    ax.set_title("Training history")
+    ax.legend()
+    return figure
+
+
+def plot_batch_grid(x: Any, y: Any, *, vocab: Sequence[str] | None = None, max_batches: int = 4) -> Figure:
+    """The first `max_batches` batches side by side, inputs above targets, one colour per row (stream).
+
+    `x` and `y` are `(n_batches, n_seqs, n_steps)` as `make_batches` returns them, or one batch
+    `(n_seqs, n_steps)`. Cells show the ids, or the characters when `vocab` is given.
+    """
+    x, y = np.asarray(x), np.asarray(y)
+    if x.ndim == 2:
+        x, y = x[np.newaxis], y[np.newaxis]
+    if x.ndim != 3 or x.shape != y.shape:
+        raise CharRNNError(
+            f"plot_batch_grid needs x and y of equal shape (n_batches, n_seqs, n_steps); got {x.shape} and "
+            f"{y.shape}.",
+            f"plot_batch_grid 需要形状相同的 x 和 y，即 (n_batches, n_seqs, n_steps)；收到 {x.shape} 和 {y.shape}。",
+        )
+    x, y = x[:max_batches], y[:max_batches]
+    n_batches, n_seqs, n_steps = x.shape
+    columns = n_batches * n_steps
+    axes = _new_figure((min(14.0, 0.34 * columns + 1.6), 2 * (0.34 * n_seqs + 0.9))).subplots(2, 1)
+    figure = axes[0].figure
+    for ax, name, batches in zip(axes, ("x", "y"), (x, y), strict=True):
+        _draw_batch_panel(ax, name, batches, vocab)
+    axes[0].set_title(f"{n_batches} batches of n_seqs={n_seqs} rows × n_steps={n_steps}: inputs x, targets y")
+    return figure
+
+
+def _draw_batch_panel(ax: Axes, name: str, batches: np.ndarray, vocab: Sequence[str] | None) -> None:
+    """One row of batches: row i of every batch in one colour, batches separated by white gaps."""
+    n_batches, n_seqs, n_steps = batches.shape
+    rows = np.hstack(list(batches))  # (n_seqs, n_batches * n_steps): each row is one stream in time order
+    colours = ListedColormap([_tint(PALETTE[row % len(PALETTE)], 0.6) for row in range(n_seqs)])
+    ax.imshow(np.repeat(np.arange(n_seqs)[:, np.newaxis], rows.shape[1], axis=1), cmap=colours,
+              vmin=-0.5, vmax=n_seqs - 0.5, aspect="auto", interpolation="nearest")
+    ax.grid(False)
+    for boundary in range(1, n_batches):
+        ax.axvline(boundary * n_steps - 0.5, color="white", linewidth=4)
+    if rows.size <= MAX_ANNOTATED_CELLS:
+        for (row, column), value in np.ndenumerate(rows):
+            ax.text(column, row, _cell_text(int(value), vocab), ha="center", va="center", fontsize=8,
+                    family="monospace")
+    ax.set_xticks([batch * n_steps + (n_steps - 1) / 2 for batch in range(n_batches)],
+                  [f"{name}[{batch}]" for batch in range(n_batches)])
+    ax.set_yticks(range(n_seqs), [f"row {row}" for row in range(n_seqs)])
+    ax.tick_params(length=0)
+
+
+def _cell_text(value: int, vocab: Sequence[str] | None) -> str:
+    """The id itself, or its character (the last id of a vocabulary is `<unk>`)."""
+    if vocab is None:
+        return str(value)
+    return visible(vocab[value]) if value < len(vocab) else UNK_TOKEN
+
+
+def _loss_curves(history: Any) -> tuple[str, list[tuple[Sequence[float], Sequence[float], str]]]:
+    """(x-axis label, [(x, loss, label) for training, validation]) from either kind of history."""
+    if isinstance(getattr(history, "history", None), dict):  # keras.callbacks.History from fit()
+        epochs = [epoch + 1 for epoch in history.epoch]
+        logs = history.history
+        return "epoch", [(epochs if "loss" in logs else [], logs.get("loss", []), "training loss"),
+                         (epochs if "val_loss" in logs else [], logs.get("val_loss", []), "validation loss")]
+    return "step", [(history.steps, history.loss, "training loss"),
+                    (history.val_steps, history.val_loss, "validation loss")]
+
+
+def _figure_and_axes(ax: Axes | None, size: tuple[float, float] | None = None) -> tuple[Figure, Axes]:
+    """The figure of `ax`, or a new one-axes figure that pyplot does not track."""
+    if ax is not None:
+        return ax.figure, ax
+    figure = _new_figure(size)
+    return figure, figure.subplots()
+
+
+def _new_figure(size: tuple[float, float] | None) -> Figure:
+    """A figure a notebook shows once, as the value of the cell that returns it.
+
+    Creating it through pyplot sets up the notebook's display of figures; closing it at once means the
+    inline backend does not show it again when the cell ends.
+    """
+    import matplotlib.pyplot as plt  # here, not at the top: `import charrnn_lib` must not pick a backend
+
+    figure = plt.figure(figsize=size, layout="constrained")
+    plt.close(figure)
+    return figure
+
+
+def _tint(colour: str, amount: float) -> tuple[float, float, float]:
+    """`colour` mixed with `amount` of white, so the text drawn on it stays readable."""
+    return tuple(channel + (1 - channel) * amount for channel in to_rgb(colour))

@@ -1,0 +1,149 @@
+"""charrnn_lib.plots: each helper draws the data it is given, labelled, and returns its Figure."""
+
+from __future__ import annotations
+
+import math
+import types
+
+import matplotlib
+
+matplotlib.use("Agg")  # tests only: notebooks keep their inline backend
+
+import numpy as np
+import pytest
+from matplotlib.figure import Figure
+
+from charrnn_lib import plots
+from charrnn_lib.batches import make_batches
+from charrnn_lib.errors import CharRNNError
+from charrnn_lib.history import TrainingHistory
+
+
+def tick_texts(ticks) -> list[str]:
+    return [tick.get_text() for tick in ticks]
+
+
+def cell_texts(ax) -> list[str]:
+    return [text.get_text() for text in ax.texts]
+
+
+def test_one_hot_shows_the_matrix_with_visible_row_labels():
+    matrix = np.eye(4)[[2, 0, 3]]
+    figure = plots.plot_one_hot(matrix, ["a", " ", "\n"])
+    (ax,) = figure.axes
+    assert isinstance(figure, Figure)
+    np.testing.assert_array_equal(ax.images[0].get_array(), matrix)
+    assert tick_texts(ax.get_yticklabels()) == ["a", "␣", "\\n"]
+    assert "3 characters × 4 ids" in ax.get_title()
+
+
+def test_one_hot_names_columns_when_given_and_draws_on_a_given_axes():
+    host = Figure()
+    ax = host.subplots()
+    figure = plots.plot_one_hot(np.eye(3), ["x", "y", "z"], column_labels=["x", "y", "<unk>"], ax=ax)
+    assert figure is host
+    assert tick_texts(ax.get_xticklabels()) == ["x", "y", "<unk>"]
+
+
+def test_one_hot_refuses_a_label_count_that_does_not_match_the_rows():
+    with pytest.raises(CharRNNError, match="one label per row"):
+        plots.plot_one_hot(np.eye(3), ["a", "b"])
+
+
+def test_vocabulary_coverage_is_the_share_of_characters_the_top_k_cover():
+    # "aaab c": a ×3, then ' ', b, c once each, out of 6 characters; k beyond the 4 distinct stays at 1.
+    np.testing.assert_allclose(plots.vocabulary_coverage("aaab c", [1, 2, 4, 10]), [3 / 6, 4 / 6, 1.0, 1.0])
+
+
+def test_coverage_plot_has_one_log_x_curve_per_corpus_with_its_values():
+    texts = {"first": "aaab c", "second": "xy"}
+    figure = plots.plot_vocabulary_coverage(texts, [1, 2, 3])
+    (ax,) = figure.axes
+    assert ax.get_xscale() == "log" and len(ax.lines) == 2
+    np.testing.assert_allclose(ax.lines[0].get_ydata(), [3 / 6, 4 / 6, 5 / 6])
+    np.testing.assert_allclose(ax.lines[1].get_ydata(), [0.5, 1.0, 1.0])
+    np.testing.assert_array_equal(ax.lines[1].get_xdata(), [1, 2, 3])
+    labels = tick_texts(ax.get_legend().get_texts())
+    assert labels == ["first (4 distinct)", "second (2 distinct)"]
+    assert "max_vocab" in ax.get_xlabel()
+
+
+@pytest.mark.parametrize("max_vocabs", [[], [0, 10], [2.5]])
+def test_coverage_plot_refuses_sizes_that_are_not_positive_whole_numbers(max_vocabs):
+    with pytest.raises(CharRNNError, match="max_vocabs"):
+        plots.plot_vocabulary_coverage({"a": "abc"}, max_vocabs)
+
+
+def test_training_history_plots_both_losses_against_steps_with_bits_on_the_right():
+    history = TrainingHistory(steps=[10, 20, 30], loss=[3.0, 2.0, 1.5], val_steps=[20, 30], val_loss=[2.5, 2.0])
+    figure = plots.plot_training_history(history)
+    (ax,) = figure.axes
+    training, validation = ax.lines
+    np.testing.assert_array_equal(training.get_xdata(), [10, 20, 30])
+    np.testing.assert_array_equal(training.get_ydata(), [3.0, 2.0, 1.5])
+    np.testing.assert_array_equal(validation.get_xdata(), [20, 30])
+    assert tick_texts(ax.get_legend().get_texts()) == ["training loss", "validation loss"]
+    (bits,) = ax.child_axes
+    assert bits.get_ylabel() == "bits per character"
+    ax.set_ylim(0, 2 * math.log(2))  # 0..2 bits on the right-hand axis
+    figure.draw_without_rendering()  # the secondary axis follows the main one when drawn
+    assert bits.get_ylim() == pytest.approx((0.0, 2.0))
+
+
+def test_training_history_without_validation_draws_only_the_training_curve():
+    history = TrainingHistory(steps=[1, 2], loss=[2.0, 1.0])
+    (ax,) = plots.plot_training_history(history).axes
+    assert len(ax.lines) == 1
+
+
+def test_training_history_accepts_a_keras_fit_history_by_epoch():
+    history = types.SimpleNamespace(epoch=[0, 1, 2], history={"loss": [3.0, 2.0, 1.0], "val_loss": [3.5, 2.5, 2.0]})
+    (ax,) = plots.plot_training_history(history).axes
+    np.testing.assert_array_equal(ax.lines[0].get_xdata(), [1, 2, 3])
+    np.testing.assert_array_equal(ax.lines[1].get_ydata(), [3.5, 2.5, 2.0])
+    assert ax.get_xlabel() == "epoch"
+
+
+def test_training_history_with_nothing_logged_says_so():
+    with pytest.raises(CharRNNError, match="no logged loss"):
+        plots.plot_training_history(TrainingHistory())
+
+
+def test_batch_grid_shows_each_row_as_one_stream_across_batches():
+    x, y = make_batches(np.arange(25), n_seqs=3, n_steps=4)
+    figure = plots.plot_batch_grid(x, y)
+    x_ax, y_ax = figure.axes
+    # Cells are written row by row; row 0 reads 0..7 across x[0] and x[1], row 1 reads 8..15.
+    assert cell_texts(x_ax) == [str(value) for value in range(24)]
+    assert cell_texts(y_ax) == [str(value) for value in range(1, 25)]
+    assert tick_texts(x_ax.get_xticklabels()) == ["x[0]", "x[1]"]
+    assert tick_texts(y_ax.get_yticklabels()) == ["row 0", "row 1", "row 2"]
+    assert "n_seqs=3" in x_ax.get_title() and "n_steps=4" in x_ax.get_title()
+
+
+def test_batch_grid_shows_characters_and_unk_with_a_vocabulary_and_stops_at_max_batches():
+    x, y = make_batches(np.array([0, 1, 2, 3, 0, 1, 2, 3, 0]), n_seqs=1, n_steps=2)
+    figure = plots.plot_batch_grid(x, y, vocab=["a", " ", "\n"], max_batches=2)
+    x_ax, _ = figure.axes
+    assert cell_texts(x_ax) == ["a", "␣", "\\n", "<unk>"]
+    assert len(x_ax.get_xticks()) == 2
+
+
+def test_batch_grid_accepts_one_batch_and_refuses_mismatched_shapes():
+    x, y = make_batches(np.arange(9), n_seqs=2, n_steps=4)
+    assert len(plots.plot_batch_grid(x[0], y[0]).axes[0].texts) == 8
+    with pytest.raises(CharRNNError, match="equal shape"):
+        plots.plot_batch_grid(x, y[:, :, :3])
+
+
+def test_batch_grid_leaves_out_numbers_that_would_be_too_small_to_read():
+    x, y = make_batches(np.arange(4001), n_seqs=25, n_steps=40)
+    assert len(plots.plot_batch_grid(x, y).axes[0].texts) == 0
+
+
+def test_new_figures_are_not_left_open_in_pyplot_so_a_notebook_shows_each_once():
+    import matplotlib.pyplot as plt
+
+    plt.close("all")
+    figure = plots.plot_vocabulary_coverage({"a": "abc"}, [1, 2])
+    assert plt.get_fignums() == [] and figure.axes
