@@ -5,6 +5,7 @@ imported on first use, so `charrnn data list` does not wait for TensorFlow to lo
 """
 
 import importlib
+import importlib.util
 import os
 
 # Quiet TensorFlow's C++ start-up chatter before it is imported (an explicit user setting wins).
@@ -25,16 +26,15 @@ _EXPORTS = {
     "train": ["TrainingRun", "train"],
 }
 _MODULE_OF = {name: module for module, names in _EXPORTS.items() for name in names}
-# Modules used as namespaces: cr.checks.check_one_hot, cr.datasets.load, cr.notebook.setup, cr.plots.…
-_SUBMODULES = {"checks", "datasets", "notebook", "plots", *_EXPORTS}
 
 __all__ = sorted([*_MODULE_OF, "checks", "datasets", "notebook", "plots"])
 
 
 def __getattr__(name: str):
+    # Every module is also a namespace: cr.checks.check_one_hot, cr.datasets.load, cr.gradients.…
     if name in _MODULE_OF:
         value = getattr(importlib.import_module(f"charrnn_lib.{_MODULE_OF[name]}"), name)
-    elif name in _SUBMODULES:
+    elif not name.startswith("_") and importlib.util.find_spec(f"charrnn_lib.{name}") is not None:
         value = importlib.import_module(f"charrnn_lib.{name}")
     else:
         raise AttributeError(f"module 'charrnn_lib' has no attribute {name!r}")

@@ -8,6 +8,7 @@ reference and returns `run_check("exercise_name", cases, hint=...)`; see `checks
 
 from charrnn_lib.checks.batches import check_batch_generator, check_count_batches, check_split_train_validation
 from charrnn_lib.checks.core import Case, CheckFailure, CheckResult, Hint, Status, run_check, values_equal
+from charrnn_lib.checks.gradients import check_clip_by_global_norm, check_global_norm
 from charrnn_lib.checks.text import check_build_vocabulary, check_encode_decode, check_one_hot
 
 __all__ = [
@@ -18,8 +19,10 @@ __all__ = [
     "Status",
     "check_batch_generator",
     "check_build_vocabulary",
+    "check_clip_by_global_norm",
     "check_count_batches",
     "check_encode_decode",
+    "check_global_norm",
     "check_one_hot",
     "check_split_train_validation",
     "run_check",
