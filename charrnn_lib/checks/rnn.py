@@ -1,0 +1,220 @@
+"""Checks for lessons 3 and 4 (recurrent cells by hand), against `charrnn_lib.scratch_rnn` and `parameters`."""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Callable
+from typing import Any
+
+import keras
+import numpy as np
+
+from charrnn_lib.checks.core import Case, CheckResult, Hint, run_check, values_equal
+from charrnn_lib.parameters import BLOCKS, rnn_parameter_count
+from charrnn_lib.scratch_rnn import lstm_step, rnn_forward, rnn_step, sigmoid, simple_rnn_weights
+
+# (batch or None for one unbatched vector, input_dim, units). The first case is square, so weights used the
+# wrong way round give a wrong answer (with a hint) instead of a shape error.
+RNN_STEP_SHAPES = ((None, 3, 3), (2, 3, 3), (4, 5, 2))
+# (batch, time, input_dim, units)
+RNN_FORWARD_SHAPES = ((2, 4, 3, 3), (1, 6, 2, 4))
+KERAS_FORWARD_SHAPE = (3, 5, 4, 6)
+LSTM_STEP_SHAPES = ((None, 2, 2), (3, 4, 2), (1, 3, 5))
+# (input_size, units): an embedding into a small layer, the course model's one-hot input, and the smallest layer.
+PARAMETER_SIZES = ((8, 32), (83, 128), (1, 1))
+
+
+def check_rnn_step(learner_rnn_step: Callable[..., Any]) -> CheckResult:
+    """`rnn_step(x_t, h_prev, W_x, W_h, b)` → `tanh(x_t @ W_x + h_prev @ W_h + b)`, for one vector and batches."""
+    cases = []
+    for index, (batch, input_dim, units) in enumerate(RNN_STEP_SHAPES):
+        rng = np.random.default_rng(index)
+        lead = () if batch is None else (batch,)
+        args = (rng.normal(size=(*lead, input_dim)), rng.uniform(-1, 1, size=(*lead, units)),
+                *_rnn_weights(rng, input_dim, units))
+        cases.append(Case(learner_rnn_step, args, rnn_step(*args)))
+    return run_check("rnn_step", cases, hint=_rnn_step_hint)
+
+
+def _rnn_weights(rng: np.random.Generator, input_dim: int, units: int) -> tuple[np.ndarray, ...]:
+    """Random `W_x` (input_dim, units), `W_h` (units, units) and a clearly non-zero `b` (units,)."""
+    return (rng.normal(scale=0.6, size=(input_dim, units)), rng.normal(scale=0.6, size=(units, units)),
+            rng.normal(scale=0.6, size=units))
+
+
+def _rnn_step_hint(case: Case, got: Any) -> Hint | None:
+    x_t, h_prev, W_x, W_h, b = case.args
+    got = np.asarray(got)
+    if got.shape != case.expected.shape:
+        return Hint(f"The new hidden state has one value per unit: shape {case.expected.shape}.",
+                    f"新的隐状态每个单元一个值：形状应为 {case.expected.shape}。")
+    mistakes = (
+        (lambda: np.tanh(x_t @ W_h + h_prev @ W_x + b),
+         Hint("W_x and W_h are swapped: W_x multiplies the input x_t, W_h the previous hidden state h_prev.",
+              "W_x 和 W_h 用反了：W_x 乘输入 x_t，W_h 乘上一步的隐状态 h_prev。")),
+        (lambda: np.tanh(x_t @ W_x.T + h_prev @ W_h.T + b),
+         Hint("Keras' layout puts the input first: write x_t @ W_x (W_x has shape (input_dim, units)), "
+              "not W_x @ x_t.",
+              "Keras 的布局是输入在前：写 x_t @ W_x（W_x 的形状为 (input_dim, units)），而不是 W_x @ x_t。")),
+        (lambda: np.tanh(x_t @ W_x + h_prev @ W_h),
+         Hint("The bias b is missing: add it before the tanh.", "缺少偏置 b：在 tanh 之前加上它。")),
+        (lambda: x_t @ W_x + h_prev @ W_h + b,
+         Hint("The tanh is missing: squash the sum with np.tanh.", "缺少 tanh：请用 np.tanh 压缩这个和。")),
+        (lambda: np.tanh(x_t @ W_x + b),
+         Hint("The previous hidden state is ignored: add h_prev @ W_h, the recurrence itself.",
+              "没有用到上一步的隐状态：请加上 h_prev @ W_h，这正是“循环”所在。")),
+    )
+    return _matching_hint(got, mistakes)
+
+
+def check_rnn_forward(learner_rnn_forward: Callable[..., Any]) -> CheckResult:
+    """`rnn_forward(xs, h0, W_x, W_h, b)` → every hidden state `(batch, time, units)`, the same as Keras' SimpleRNN."""
+    cases = []
+    for index, (batch, time, input_dim, units) in enumerate(RNN_FORWARD_SHAPES):
+        rng = np.random.default_rng(10 + index)
+        args = (rng.normal(size=(batch, time, input_dim)), rng.uniform(-1, 1, size=(batch, units)),
+                *_rnn_weights(rng, input_dim, units))
+        cases.append(Case(learner_rnn_forward, args, rnn_forward(*args)))
+    cases.append(_keras_simple_rnn_case(learner_rnn_forward))
+    return run_check("rnn_forward", cases, hint=_rnn_forward_hint)
+
+
+def _keras_simple_rnn_case(learner_rnn_forward: Callable[..., Any]) -> Case:
+    """A case whose expected answer is what `keras.layers.SimpleRNN` itself returns for the same weights."""
+    batch, time, input_dim, units = KERAS_FORWARD_SHAPE
+    rng = np.random.default_rng(20)
+    xs = rng.normal(size=(batch, time, input_dim)).astype("float32")
+    h0 = rng.uniform(-1, 1, size=(batch, units)).astype("float32")
+    # Seeded initialisers, so the check draws nothing from (and changes nothing in) the lesson's random state.
+    layer = keras.layers.SimpleRNN(units, return_sequences=True,
+                                   kernel_initializer=keras.initializers.GlorotUniform(seed=1),
+                                   recurrent_initializer=keras.initializers.Orthogonal(seed=2),
+                                   bias_initializer=keras.initializers.RandomNormal(stddev=0.5, seed=3))
+    expected = keras.ops.convert_to_numpy(layer(xs, initial_state=[h0]))  # (batch, time, units)
+    return Case(learner_rnn_forward, (xs, h0, *simple_rnn_weights(layer)), expected)
+
+
+def _rnn_forward_hint(case: Case, got: Any) -> Hint | None:
+    xs, h0, W_x, W_h, b = case.args
+    expected = case.expected
+    got = np.asarray(got)
+    if got.shape == expected.shape[::2]:
+        return Hint("Return every hidden state, shape (batch, time, units), not only the last one.",
+                    "请返回每一步的隐状态，形状为 (batch, time, units)，而不只是最后一个。")
+    if got.shape == (expected.shape[1], expected.shape[0], expected.shape[2]):
+        return Hint("Stack the states along axis 1 (time), so the shape is (batch, time, units).",
+                    "请沿第 1 轴（时间）堆叠隐状态，使形状为 (batch, time, units)。")
+    if got.shape == (expected.shape[0], expected.shape[1] + 1, expected.shape[2]):
+        return Hint("Leave out h0: return one state per input step.", "不要包含 h0：每个输入时间步对应一个隐状态。")
+    if got.shape != expected.shape:
+        return Hint(f"Expected shape (batch, time, units) = {expected.shape}.",
+                    f"期望的形状为 (batch, time, units) = {expected.shape}。")
+    mistakes = (
+        (lambda: np.stack([rnn_step(xs[:, t], h0, W_x, W_h, b) for t in range(xs.shape[1])], axis=1),
+         Hint("Carry the state: feed each step's new hidden state into the next step instead of h0.",
+              "要传递隐状态：把每一步得到的新隐状态送入下一步，而不是每步都用 h0。")),
+        (lambda: rnn_forward(xs, np.zeros_like(h0), W_x, W_h, b),
+         Hint("Start from the given h0, not from zeros.", "请从给定的 h0 开始，而不是从零开始。")),
+        (lambda: rnn_forward(xs[:, ::-1], h0, W_x, W_h, b)[:, ::-1],
+         Hint("Go forward in time: t = 0, 1, …, time - 1.", "请按时间正向计算：t = 0, 1, …, time - 1。")),
+    )
+    return _matching_hint(got, mistakes)
+
+
+def check_lstm_step(learner_lstm_step: Callable[..., Any]) -> CheckResult:
+    """`lstm_step(x_t, h_prev, c_prev, kernel, recurrent_kernel, bias)` → `(h_t, c_t)`, gates in Keras' order."""
+    cases = []
+    for index, (batch, input_dim, units) in enumerate(LSTM_STEP_SHAPES):
+        rng = np.random.default_rng(30 + index)
+        lead = () if batch is None else (batch,)
+        args = (rng.normal(size=(*lead, input_dim)), rng.uniform(-1, 1, size=(*lead, units)),
+                rng.normal(size=(*lead, units)), rng.normal(scale=0.8, size=(input_dim, 4 * units)),
+                rng.normal(scale=0.8, size=(units, 4 * units)), rng.normal(scale=0.8, size=4 * units))
+        cases.append(Case(learner_lstm_step, args, lstm_step(*args)))
+    return run_check("lstm_step", cases, hint=_lstm_step_hint)
+
+
+def _lstm_step_hint(case: Case, got: Any) -> Hint | None:
+    x_t, h_prev, c_prev, kernel, recurrent_kernel, bias = case.args
+    if not isinstance(got, (tuple, list)) or len(got) != 2:
+        return Hint("Return two arrays, the new hidden state and the new cell state: (h_t, c_t).",
+                    "请返回两个数组，即新的隐状态和新的记忆元：(h_t, c_t)。")
+    h_t, c_t = (np.asarray(value) for value in got)
+    expected_h, expected_c = case.expected
+    if values_equal(expected_c, h_t) and values_equal(expected_h, c_t):
+        return Hint("The order is (h_t, c_t): hidden state first, cell state second.",
+                    "顺序是 (h_t, c_t)：先隐状态，后记忆元。")
+    blocks = np.split(x_t @ kernel + h_prev @ recurrent_kernel + bias, 4, axis=-1)  # z_i, z_f, z_c, z_o
+    input_z, forget_z, candidate_z, output_z = blocks
+    if values_equal(expected_c, c_t):
+        if values_equal(sigmoid(output_z) * c_t, h_t):
+            return Hint("h_t = o_t ⊙ tanh(c_t): squash the cell state with tanh before the output gate.",
+                        "h_t = o_t ⊙ tanh(c_t)：先用 tanh 压缩记忆元，再乘输出门。")
+        return None
+    if any(values_equal(_cell_state(blocks, order, c_prev), c_t) for order in itertools.permutations(range(4))):
+        return Hint("Keras stores the four blocks in the order input, forget, candidate, output (i, f, c̃, o): "
+                    "split z = x_t @ kernel + h_prev @ recurrent_kernel + bias in that order.",
+                    "Keras 按输入门、遗忘门、候选记忆元、输出门（i, f, c̃, o）的顺序存放四块："
+                    "请按此顺序切分 z = x_t @ kernel + h_prev @ recurrent_kernel + bias。")
+    mistakes = (
+        (lambda: sigmoid(forget_z + 1.0) * c_prev + sigmoid(input_z) * np.tanh(candidate_z),
+         Hint("Don't add 1 to the forget gate: Keras already put that into the bias when it initialised it.",
+              "不要给遗忘门再加 1：Keras 在初始化时已经把它加进偏置里了。")),
+        (lambda: sigmoid(forget_z) * c_prev + sigmoid(input_z) * sigmoid(candidate_z),
+         Hint("The candidate c̃_t uses tanh, not sigmoid: only the gates use sigmoid.",
+              "候选记忆元 c̃_t 用 tanh 而不是 sigmoid：只有门使用 sigmoid。")),
+    )
+    return _matching_hint(c_t, mistakes)
+
+
+def _cell_state(blocks: list[np.ndarray], order: tuple[int, ...], c_prev: np.ndarray) -> np.ndarray:
+    """c_t when the blocks are read as (input, forget, candidate, output) in the given order."""
+    input_z, forget_z, candidate_z, _ = (blocks[position] for position in order)
+    return sigmoid(forget_z) * c_prev + sigmoid(input_z) * np.tanh(candidate_z)
+
+
+def check_parameter_count(learner_parameter_count: Callable[[str, int, int], Any]) -> CheckResult:
+    """`parameter_count(cell, input_size, units)` → the number of weights of a Keras SimpleRNN, LSTM or GRU layer."""
+    cases = [Case(learner_parameter_count, (cell, input_size, units), rnn_parameter_count(cell, input_size, units))
+             for cell in ("rnn", "lstm", "gru") for input_size, units in PARAMETER_SIZES]
+    return run_check("parameter_count", cases, hint=_parameter_count_hint)
+
+
+def _parameter_count_hint(case: Case, got: Any) -> Hint | None:
+    cell, input_size, units = case.args
+    blocks = BLOCKS[cell]
+    biases = 2 if cell == "gru" else 1
+    one_block = units * (input_size + units) + biases * units
+    mistakes = (
+        (3 * (units * (input_size + units) + units) if cell == "gru" else None,
+         Hint("Keras' GRU (reset_after=True) keeps two bias vectors per block: "
+              "3·(units·(input_size + units) + 2·units).",
+              "Keras 的 GRU（reset_after=True）每块有两个偏置向量：3·(units·(input_size + units) + 2·units)。")),
+        (one_block if blocks > 1 else None,
+         Hint(f"That is one block; {'a GRU' if cell == 'gru' else 'an LSTM'} stacks {blocks} of them "
+              f"(one per gate or candidate): multiply by {blocks}.",
+              f"这只是一块；{cell.upper()} 叠放了 {blocks} 块（每个门或候选值一块）：请乘以 {blocks}。")),
+        (blocks * units * (input_size + units),
+         Hint("The biases are missing: each block adds a bias of `units` numbers.",
+              "漏了偏置：每块还有 units 个偏置。")),
+        (blocks * (units * input_size + biases * units),
+         Hint("The recurrent kernel (units × units per block) is missing: it multiplies h_{t-1}.",
+              "漏了循环权重（每块 units × units）：它与 h_{t-1} 相乘。")),
+    )
+    return next((hint for value, hint in mistakes if value is not None and _is_number(got) and got == value), None)
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, (int, float, np.number)) and not isinstance(value, bool)
+
+
+def _matching_hint(got: np.ndarray, mistakes: tuple[tuple[Callable[[], Any], Hint], ...]) -> Hint | None:
+    """The hint of the first known slip whose result equals what the learner got (slips impossible here are skipped)."""
+    for slip, hint in mistakes:
+        try:
+            wrong = np.asarray(slip())
+        except ValueError:  # e.g. swapped weights on non-square shapes cannot even be multiplied
+            continue
+        if values_equal(wrong, got):
+            return hint
+    return None
