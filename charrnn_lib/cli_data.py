@@ -38,8 +38,10 @@ def list_corpora(args: argparse.Namespace) -> int:
     """Print the catalog as a table, with where each corpus would come from now."""
     rows = [("NAME", "LANGUAGE", "CHARACTERS", "STATUS", "TITLE")]
     for corpus in datasets.Catalog.read().corpora.values():
-        size = f"{corpus.expected.characters:,}" if corpus.expected else "~1,000,000"
-        rows.append((corpus.name, corpus.language, size, datasets.availability(corpus), corpus.title))
+        source, status = datasets.availability(corpus)
+        prepared = source.prepared if source is not None else corpus.expected
+        size = f"{prepared.characters:,}" if prepared else "~1,000,000"
+        rows.append((corpus.name, corpus.language, size, status, corpus.title))
     widths = [max(_width(row[column]) for row in rows) for column in range(len(rows[0]) - 1)]
     for row in rows:
         *cells, title = row

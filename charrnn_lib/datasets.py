@@ -237,17 +237,20 @@ def cached_source(corpus: Corpus, cached: Path) -> Source:
     )
 
 
-def availability(corpus: Corpus) -> str:
-    """Where `load` would get the corpus now: `cached (…)`, `data folder`, or the source it would prepare from."""
+def availability(corpus: Corpus) -> tuple[Source | None, str]:
+    """Where `load` would get the corpus now: the source (None for a corrupt cache) and a label for it,
+    `cached (…)`, `data folder`, or the source it would prepare from."""
     where = folders()
     target = where.cache_dir / corpus.file_name
     if target.exists():
         try:
-            return f"cached ({cached_source(corpus, target).kind})"
+            source = cached_source(corpus, target)
         except DatasetError:
-            return "cached, corrupt"
+            return None, "cached, corrupt"
+        return source, f"cached ({source.kind})"
     source = _choose_source(corpus, where, None)
-    return {"data_dir": "data folder", "npm": "needs npm", "url": "download", "python": "built locally"}[source.kind]
+    labels = {"data_dir": "data folder", "npm": "needs npm", "url": "download", "python": "built locally"}
+    return source, labels[source.kind]
 
 
 def statistics(name: str, max_vocab: int = 3500, top: int = 10, *, catalog: Catalog | None = None) -> CorpusStats:
