@@ -6,6 +6,7 @@ import collections
 
 import numpy as np
 import pytest
+from check_helpers import only_line, stub
 
 from charrnn_lib import checks
 from charrnn_lib.checks import Case, CheckFailure, Status, run_check, values_equal
@@ -41,16 +42,6 @@ def one_hot(ids, depth):
 
 def transposed_one_hot(ids, depth):
     return one_hot(ids, depth).T
-
-
-def stub(*args):
-    raise NotImplementedError()
-
-
-def only_line(capsys) -> str:
-    output = capsys.readouterr().out
-    assert output.count("\n") == 1 and output.endswith("\n"), output
-    return output.rstrip("\n")
 
 
 @pytest.mark.parametrize(("check", "functions"), [

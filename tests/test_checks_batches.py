@@ -6,6 +6,7 @@ import itertools
 
 import numpy as np
 import pytest
+from check_helpers import only_line, stub
 
 from charrnn_lib import checks
 from charrnn_lib.checks import CheckFailure, Status
@@ -97,16 +98,6 @@ def shuffled_rows_generator(ids, n_seqs, n_steps):
 def split_train_validation(ids, validation_fraction):
     n_validation = round(len(ids) * validation_fraction)
     return ids[: len(ids) - n_validation], ids[len(ids) - n_validation :]
-
-
-def stub(*args):
-    raise NotImplementedError()
-
-
-def only_line(capsys) -> str:
-    output = capsys.readouterr().out
-    assert output.count("\n") == 1 and output.endswith("\n"), output
-    return output.rstrip("\n")
 
 
 # --- the tests -------------------------------------------------------------------------------------------------

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import tensorflow as tf
+from check_helpers import only_line, stub
 
 from charrnn_lib import checks
 from charrnn_lib.checks import CheckFailure, Status
@@ -74,16 +75,6 @@ def clip_returning_the_norm_too(tensors, clip_norm):
 def naive_clip(tensors, clip_norm):
     """min(1, clip_norm / norm) with a Python float: divides by zero when there is no gradient at all."""
     return [tensor * min(1.0, clip_norm / global_norm(tensors)) for tensor in tensors]
-
-
-def stub(*args):
-    raise NotImplementedError()
-
-
-def only_line(capsys) -> str:
-    output = capsys.readouterr().out
-    assert output.count("\n") == 1 and output.endswith("\n"), output
-    return output.rstrip("\n")
 
 
 # --- tests -----------------------------------------------------------------------------------------------------

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from check_helpers import only_line, stub
 
 from charrnn_lib import checks
 from charrnn_lib.checks import Status
@@ -15,16 +16,6 @@ from charrnn_lib.scratch_rnn import lstm_step, rnn_forward, rnn_step, sigmoid
 def lenient(monkeypatch):
     """Learner mode: a failed check prints its line instead of raising."""
     monkeypatch.delenv("CHARRNN_STRICT", raising=False)
-
-
-def stub(*args):
-    raise NotImplementedError()
-
-
-def only_line(capsys) -> str:
-    output = capsys.readouterr().out
-    assert output.count("\n") == 1 and output.endswith("\n"), output
-    return output.rstrip("\n")
 
 
 def learner_rnn_forward(xs, h0, W_x, W_h, b):
