@@ -37,30 +37,25 @@ def _add_train_parser(commands) -> None:
     source.add_argument("--input_file", help="UTF-8 text file to learn from · UTF-8 编码的训练文本")
     source.add_argument("--dataset", help="a corpus from the catalog (see `charrnn data list`) · 语料库名称")
     train.add_argument("--name", default=_DEFAULTS.name, help="run name: model/<name>/ · 模型名 (default: %(default)s)")
-    integers = {
-        "num_seqs": "sequences per batch · 每批序列数",
-        "num_steps": "characters per sequence (time steps) · 每条序列的长度",
-        "lstm_size": "hidden units per LSTM layer · LSTM 隐藏单元数",
-        "num_layers": "number of LSTM layers · LSTM 层数",
-        "embedding_size": "embedding size · 嵌入维度",
-        "max_steps": "training steps (batches) in total · 总训练步数",
-        "save_every_n": "validate and save a checkpoint every n steps · 每 n 步验证并保存",
-        "log_every_n": "log every n steps · 每 n 步打印日志",
-        "max_vocab": "keep the most frequent characters, the rest become <unk> · 词表最大字符数",
+    knobs = {
+        "num_seqs": (int, "sequences per batch · 每批序列数"),
+        "num_steps": (int, "characters per sequence (time steps) · 每条序列的长度"),
+        "lstm_size": (int, "hidden units per LSTM layer · LSTM 隐藏单元数"),
+        "num_layers": (int, "number of LSTM layers · LSTM 层数"),
+        "embedding_size": (int, "embedding size · 嵌入维度"),
+        "max_steps": (int, "training steps (batches) in total · 总训练步数"),
+        "save_every_n": (int, "validate and save a checkpoint every n steps · 每 n 步验证并保存"),
+        "log_every_n": (int, "log every n steps · 每 n 步打印日志"),
+        "max_vocab": (int, "keep the most frequent characters, the rest become <unk> · 词表最大字符数"),
+        "learning_rate": (float, "Adam learning rate · 学习率"),
+        "train_keep_prob": (float, "probability of keeping a unit in dropout · dropout 保留概率"),
+        "grad_clip": (float, "clip gradients to this global norm · 梯度裁剪阈值"),
+        "validation_fraction": (float, "tail of the corpus held out for validation · 验证集比例"),
     }
-    for knob, text in integers.items():
-        train.add_argument(f"--{knob}", type=int, default=getattr(_DEFAULTS, knob),
+    for knob, (kind, text) in knobs.items():
+        train.add_argument(f"--{knob}", type=kind, default=getattr(_DEFAULTS, knob),
                            help=f"{text} (default: %(default)s)")
     train.add_argument("--use_embedding", action="store_true", help="embedding instead of one-hot input · 使用嵌入层")
-    floats = {
-        "learning_rate": "Adam learning rate · 学习率",
-        "train_keep_prob": "probability of keeping a unit in dropout · dropout 保留概率",
-        "grad_clip": "clip gradients to this global norm · 梯度裁剪阈值",
-        "validation_fraction": "tail of the corpus held out for validation · 验证集比例",
-    }
-    for knob, text in floats.items():
-        train.add_argument(f"--{knob}", type=float, default=getattr(_DEFAULTS, knob),
-                           help=f"{text} (default: %(default)s)")
     train.add_argument("--cell", choices=["lstm", "gru", "rnn"], default=_DEFAULTS.cell,
                        help="recurrent cell · 循环单元 (default: %(default)s)")
     train.add_argument("--seed", type=int, help="random seed for a reproducible run · 随机种子")
