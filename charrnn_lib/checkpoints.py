@@ -2,7 +2,8 @@
 
 A run folder holds everything needed to rebuild the model, continue training, or sample from it.
 Checkpoints are written under a temporary name and renamed, so an interrupted save never replaces
-a good one.
+a good one. A pretrained run folder (see `charrnn_lib.pretrained`) holds a compact `weights.weights.h5`
+instead of `checkpoints/`: it can be sampled from, not resumed.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ CONFIG_FILE = "config.json"
 CONVERTER_FILE = "converter.json"
 HISTORY_FILE = "history.json"
 CHECKPOINT_DIR = "checkpoints"
+WEIGHTS_FILE = "weights.weights.h5"  # the weights-only file of a pretrained run folder
 _CHECKPOINT_PATTERN = re.compile(r"^ckpt-(\d+)\.(keras|weights\.h5)$")
 
 
@@ -72,11 +74,14 @@ def resolve_checkpoint(checkpoint_path: str | os.PathLike) -> tuple[Path, Path]:
         run_dir = path.parent.parent if path.parent.name == CHECKPOINT_DIR else path.parent
         return run_dir, path
     checkpoint = latest_checkpoint(path)
+    if checkpoint is None and (path / WEIGHTS_FILE).is_file():
+        checkpoint = path / WEIGHTS_FILE
     if checkpoint is None:
         raise CheckpointError(
-            f"{path} holds no checkpoint (expected {CHECKPOINT_DIR}/ckpt-<step>.keras); train first with "
-            f"`charrnn train --name ...`.",
-            f"{path} 中没有检查点（应为 {CHECKPOINT_DIR}/ckpt-<step>.keras）；请先用 `charrnn train --name ...` 训练。",
+            f"{path} holds no checkpoint (expected {CHECKPOINT_DIR}/ckpt-<step>.keras, or {WEIGHTS_FILE} in a "
+            f"pretrained run); train first with `charrnn train --name ...`.",
+            f"{path} 中没有检查点（应为 {CHECKPOINT_DIR}/ckpt-<step>.keras，或预训练运行中的 {WEIGHTS_FILE}）；"
+            f"请先用 `charrnn train --name ...` 训练。",
         )
     return path, checkpoint
 

@@ -10,6 +10,7 @@ from charrnn_lib.sample import DEFAULT_TOP_N, Sampler
 
 # Two five-character verses: 五字，五字。 (any character but the punctuation and line break counts).
 _COUPLET = re.compile(r"[^，。\n]{5}，[^，。\n]{5}。")
+_LINE_ROOM = 16  # characters a row of `sample_lines` allows per line: a couplet needs 12 plus the line break
 
 
 def is_couplet(line: str) -> bool:
@@ -26,6 +27,25 @@ def couplet_shape_ratio(lines: Iterable[str]) -> float:
 def complete_lines(text: str) -> list[str]:
     """The lines of generated text that ended with a line break (the last, cut-off line is dropped)."""
     return text.split("\n")[:-1]
+
+
+def sample_lines(sampler: Sampler, count: int = 200, *, lines_per_row: int = 20, top_n: int = DEFAULT_TOP_N,
+                 temperature: float = 1.0, seed: int | None = None) -> list[str]:
+    """Exactly `count` generated lines, from samples of `lines_per_row` lines each (for the shape metric).
+
+    Every sample starts from a fresh hidden state, like `Sampler.sample`; its first line is often less
+    well formed than the rest (`lines_per_row=1` measures first lines alone). Each sample gets room for
+    lines of up to 15 characters; one that has not finished its lines by then contributes its cut-off
+    line and empty lines, which count as not couplet-shaped.
+    """
+    rows = -(-count // lines_per_row)  # ceiling division
+    texts = sampler.sample_batch("", lines_per_row * _LINE_ROOM, batch_size=rows, top_n=top_n,
+                                 temperature=temperature, seed=seed)
+    lines = []
+    for text in texts:
+        row_lines = text.split("\n")[:lines_per_row]
+        lines.extend(row_lines + [""] * (lines_per_row - len(row_lines)))
+    return lines[:count]
 
 
 def acrostic(sampler: Sampler, heads: str, *, max_line_length: int = 24, top_n: int = DEFAULT_TOP_N,

@@ -9,6 +9,7 @@ reference and returns `run_check("exercise_name", cases, hint=...)`; see `checks
 from charrnn_lib.checks.batches import check_batch_generator, check_count_batches, check_split_train_validation
 from charrnn_lib.checks.core import Case, CheckFailure, CheckResult, Hint, Status, run_check, values_equal
 from charrnn_lib.checks.gradients import check_clip_by_global_norm, check_global_norm
+from charrnn_lib.checks.poetry import check_acrostic, check_shape_ratio
 from charrnn_lib.checks.rnn import check_lstm_step, check_parameter_count, check_rnn_forward, check_rnn_step
 from charrnn_lib.checks.text import check_build_vocabulary, check_encode_decode, check_one_hot
 
@@ -18,6 +19,7 @@ __all__ = [
     "CheckResult",
     "Hint",
     "Status",
+    "check_acrostic",
     "check_batch_generator",
     "check_build_vocabulary",
     "check_clip_by_global_norm",
@@ -29,6 +31,7 @@ __all__ = [
     "check_parameter_count",
     "check_rnn_forward",
     "check_rnn_step",
+    "check_shape_ratio",
     "check_split_train_validation",
     "run_check",
     "values_equal",
