@@ -1,0 +1,286 @@
+"""Training throughput: charrnn_lib's trainer vs plain `model.fit` vs a PyTorch `nn.LSTM` reference.
+
+    python benchmarks/bench_train.py            # full run (both seed configurations, ~15 min on 2 cores)
+    python benchmarks/bench_train.py --quick    # smoke run, same `ratio` lines
+
+All contenders train the same architecture on the same uniformly random ids (the arithmetic does not depend
+on the text), interleaved round by round. A round is a fixed number of consecutive batches, with the hidden
+state carried across batches and rounds. Besides the three main contenders, design variants of the library's
+trainer (XLA on/off, unrolled LSTMs, chunk sizes) run in the same rounds. A quality check then trains the
+library on real text with fixed seeds and reports the validation loss, so a later speed change can be shown
+to leave it unchanged.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import tempfile
+import time
+
+import common
+import keras
+import numpy as np
+import tensorflow as tf
+from common import Contender, Measurement, Report, SeedConfig, fmt_rate, fmt_ratio, fmt_spread, log, per_round_ratios
+
+from charrnn_lib import datasets
+from charrnn_lib.batches import make_batches, make_dataset
+from charrnn_lib.model import build_char_rnn, recurrent_layers
+from charrnn_lib.train import CompiledSteps, train
+
+LIBRARY = "charrnn_lib CompiledSteps"
+
+
+@dataclasses.dataclass(frozen=True)
+class Plan:
+    """How much work one round does, in which chunks the library is called, and the quality check's runs."""
+
+    steps: int  # batches per round, per contender
+    chunk: int  # steps per CompiledSteps.train call for the library row (train() calls it per log_every_n steps)
+    variant_chunks: tuple[int, ...]  # other chunk sizes to try
+    rounds: int  # timed rounds
+    quality_steps: int = 0  # training steps of the quality check (0: none)
+    quality_runs: tuple[tuple[int, bool], ...] = ()  # (seed, jit_compile) per quality run
+
+
+# Seed 1 twice shows determinism, seed 2 the seed-to-seed noise, seed 1 without XLA what the compiler changes.
+FULL_PLANS = {
+    "poetry": Plan(steps=20, chunk=10, variant_chunks=(1, 20), rounds=7, quality_steps=300,
+                   quality_runs=((1, True), (1, True), (2, True), (1, False))),
+    "anna": Plan(steps=2, chunk=2, variant_chunks=(1,), rounds=5, quality_steps=20,
+                 quality_runs=((1, True), (1, True), (2, True))),
+}
+QUICK_PLANS = {
+    "poetry": Plan(steps=10, chunk=10, variant_chunks=(), rounds=5),
+    "anna": Plan(steps=1, chunk=1, variant_chunks=(), rounds=5),
+}
+QUALITY_CORPUS = {"poetry": "tang", "anna": "anna"}
+
+
+def keras_trainer_model(config: SeedConfig, unroll: bool = False) -> keras.Model:
+    """The library's stateful training model, compiled as `charrnn_lib.train.train` compiles it."""
+    model = build_char_rnn(config.vocab_size, lstm_size=config.lstm_size, num_layers=config.num_layers,
+                           use_embedding=config.use_embedding, embedding_size=config.embedding_size,
+                           keep_prob=config.keep_prob, batch_size=config.num_seqs, stateful=True)
+    if unroll:
+        for layer in recurrent_layers(model):
+            layer.unroll = True  # read when the layer is next traced, i.e. inside the compiled step
+    model.compile(optimizer=keras.optimizers.Adam(config.learning_rate, global_clipnorm=config.grad_clip),
+                  loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True))
+    model.optimizer.build(model.trainable_variables)
+    return model
+
+
+def random_stream(config: SeedConfig, steps: int, seed: int = 0) -> np.ndarray:
+    """Uniform ids: exactly `steps` batches of `num_seqs` × `num_steps` (plus the last target)."""
+    return np.random.default_rng(seed).integers(0, config.vocab_size, size=steps * config.chars_per_batch + 1,
+                                                 dtype=np.int32)
+
+
+def library_contender(name: str, config: SeedConfig, batches, plan_steps: int, chunk: int, *,
+                      jit_compile: bool = True, unroll: bool = False, note: str = "", key: str = "") -> Contender:
+    trainer = CompiledSteps(keras_trainer_model(config, unroll), jit_compile=jit_compile)
+    x, y = (tf.constant(array) for array in batches)
+
+    def run() -> int:
+        for start in range(0, plan_steps, chunk):
+            trainer.train(x, y, start, min(chunk, plan_steps - start))
+        return plan_steps * config.chars_per_batch
+
+    return Contender(name, run, note, key)
+
+
+def fit_contender(config: SeedConfig, stream: np.ndarray, steps: int) -> Contender:
+    model = keras_trainer_model(config)
+    dataset = make_dataset(stream, config.num_seqs, config.num_steps)  # the same batches, in stream order
+
+    def run() -> int:
+        model.fit(dataset, epochs=1, shuffle=False, verbose=0)
+        return steps * config.chars_per_batch
+
+    return Contender("plain model.fit", run, f"same stateful model; Keras default jit_compile → {model.jit_compile}",
+                     "fit")
+
+
+def fit_xla_contender(config: SeedConfig, stream: np.ndarray, steps: int, chunk: int) -> Contender:
+    """`model.fit` with XLA forced on and `chunk` steps per compiled call: could fit replace CompiledSteps?"""
+    model = keras_trainer_model(config)
+    model.compile(optimizer=model.optimizer, loss=model.loss, jit_compile=True, steps_per_execution=chunk)
+    dataset = make_dataset(stream, config.num_seqs, config.num_steps)
+
+    def run() -> int:
+        model.fit(dataset, epochs=1, shuffle=False, verbose=0)
+        return steps * config.chars_per_batch
+
+    return Contender(f"variant: model.fit, XLA, steps_per_execution={chunk}", run, "jit_compile=True",
+                     f"fit-xla-spe{chunk}")
+
+
+def torch_contender(config: SeedConfig, batches, threads: int) -> Contender:
+    import torch
+    from torch_reference import TorchTrainer
+
+    trainer = TorchTrainer(config)
+    x, y = (torch.from_numpy(array.astype(np.int64)) for array in batches)
+
+    def run() -> int:
+        torch.set_num_threads(threads)
+        trainer.train(x, y, 0, x.shape[0])
+        return x.shape[0] * config.chars_per_batch
+
+    if threads == common.threads():
+        return Contender("PyTorch nn.LSTM", run, f"the reference: {threads} threads (one per core)", "torch")
+    return Contender(f"PyTorch nn.LSTM, {threads} thread", run,
+                     "guards against OpenMP spinning when other processes share the cores", f"torch-{threads}")
+
+
+def contenders_for(config: SeedConfig, plan: Plan, with_torch: bool, with_variants: bool) -> list[Contender]:
+    stream = random_stream(config, plan.steps)
+    batches = make_batches(stream, config.num_seqs, config.num_steps)  # (steps, num_seqs, num_steps) each
+    chunk_note = f"chunks of {plan.chunk} steps (as train() between log lines)"
+    contenders = [
+        library_contender(LIBRARY, config, batches, plan.steps, plan.chunk, note=f"XLA, {chunk_note}",
+                          key="library"),
+        fit_contender(config, stream, plan.steps),
+    ]
+    if with_torch:
+        contenders += [torch_contender(config, batches, threads) for threads in sorted({common.threads(), 1})[::-1]]
+    if with_variants:
+        contenders += [
+            library_contender("variant: no XLA", config, batches, plan.steps, plan.chunk, jit_compile=False,
+                              note=f"tf.function graph, chunks of {plan.chunk}", key="no-xla"),
+            library_contender("variant: XLA + unroll", config, batches, plan.steps, plan.chunk, unroll=True,
+                              note=f"LSTM unroll=True, chunks of {plan.chunk}", key="xla-unroll"),
+            library_contender("variant: no XLA + unroll", config, batches, plan.steps, plan.chunk,
+                              jit_compile=False, unroll=True, note=f"chunks of {plan.chunk}", key="no-xla-unroll"),
+            fit_xla_contender(config, stream, plan.steps, plan.chunk),
+        ]
+        contenders += [library_contender(f"variant: XLA, chunk {chunk}", config, batches, plan.steps, chunk,
+                                         note=f"{chunk} steps per compiled call", key=f"chunk{chunk}")
+                       for chunk in plan.variant_chunks if chunk != plan.chunk]
+    return contenders
+
+
+def throughput_section(config: SeedConfig, plan: Plan, rounds: int, ceiling: common.MatmulCeiling, report: Report,
+                       with_torch: bool, with_variants: bool) -> None:
+    log(f"[{config.name}] {config.describe()}; {plan.steps} steps per contender per round")
+    measurements = common.run_interleaved(contenders_for(config, plan, with_torch, with_variants), rounds, log,
+                                          between_rounds=ceiling.probe)
+    by_name = {m.name: m for m in measurements}
+    library = by_name[LIBRARY]
+    peak_rss = common.peak_rss_mib()
+    report.add(lambda: _train_table(config, plan, rounds, measurements, library, ceiling.rate, peak_rss))
+    prefix = f"train/{config.name}"
+    fit = by_name["plain model.fit"]
+    torch_rows = [m for m in measurements if m.contender.key.startswith("torch")]
+    if torch_rows:
+        # The faster PyTorch row of each round: 2 OpenMP threads collapse when other processes take a core.
+        fastest_torch = [max(rates) for rates in zip(*(m.rates for m in torch_rows), strict=True)]
+        report.ratio(f"{prefix}/vs-torch", per_round_ratios(library.rates, fastest_torch),
+                     "library trainer ÷ the faster PyTorch row of the round (chars/s)", "≥ 1.0")
+    report.ratio(f"{prefix}/vs-fit", per_round_ratios(library.rates, fit.rates),
+                 "library trainer ÷ plain model.fit", "≥ 1.3")
+    if torch_rows:
+        report.ratio(f"{prefix}/fit-vs-torch", per_round_ratios(fit.rates, fastest_torch),
+                     "plain model.fit ÷ the faster PyTorch row")
+    for m in measurements:
+        if m.name.startswith("variant: "):
+            report.ratio(f"{prefix}/{m.contender.key}-vs-library", per_round_ratios(m.rates, library.rates),
+                         f"{m.name.removeprefix('variant: ')} ÷ library row")
+
+
+def _train_table(config: SeedConfig, plan: Plan, rounds: int, measurements: list[Measurement],
+                 library: Measurement, ceiling: float, peak_rss: float) -> str:
+    flops = common.train_flops_per_char(config)
+    rows = []
+    for m in measurements:
+        versus = "1.00" if m is library else fmt_spread(per_round_ratios(m.rates, library.rates), fmt_ratio)
+        rows.append([m.name, fmt_spread(m.rates, fmt_rate), common.percent_of(m.median_rate, flops, ceiling),
+                     versus, f"{m.first_seconds:.1f}", f"{m.compile_seconds:.1f}", m.contender.note])
+    table = common.markdown_table(
+        ["contender", "chars/s median (min–max)", "% of ceiling", "× library, per round", "first call s",
+         "≈ compile s", "note"], rows, "lrrrrrl")
+    fastest = _fastest_keras(measurements)
+    summary = (f"Fastest Keras trainer: **{fastest.name}**"
+               + ("" if fastest is library else
+                  f", {fmt_spread(per_round_ratios(fastest.rates, library.rates), fmt_ratio)}× the library row"))
+    return (f"## Training, {config.name}: {config.describe()}\n\n"
+            f"{plan.steps} batches ({plan.steps * config.chars_per_batch:,} characters) per contender per round, "
+            f"{rounds} rounds after one warm-up call. FLOPs per trained character "
+            f"{flops / 1e6:.2f} M; ceiling {ceiling / flops:,.0f} chars/s.\n\n{table}\n\n{summary}. "
+            f"Peak RSS after this section: {peak_rss:,.0f} MiB.")
+
+
+def _fastest_keras(measurements: list[Measurement]) -> Measurement:
+    keras_trainers = [m for m in measurements if m.name == LIBRARY or m.name.startswith("variant: ")]
+    return max(keras_trainers, key=lambda m: m.median_rate)
+
+
+def quality_section(configs: list[SeedConfig], plans: dict[str, Plan], report: Report) -> None:
+    """Train the library on real text with fixed seeds; report the validation loss."""
+    rows, lines = [], []
+    for config in configs:
+        plan = plans[config.name]
+        if plan.quality_steps == 0:
+            continue
+        text = datasets.load(QUALITY_CORPUS[config.name])
+        for seed, jit_compile in plan.quality_runs:
+            train_config = config.train_config(name=f"bench-{config.name}", seed=seed, max_steps=plan.quality_steps,
+                                               save_every_n=plan.quality_steps, log_every_n=10)
+            log(f"[quality {config.name}] seed {seed}, jit_compile={jit_compile}, {plan.quality_steps} steps")
+            with tempfile.TemporaryDirectory() as run_dir:
+                started = time.perf_counter()
+                run = train(text, train_config, run_dir, resume=False, verbose=0, keep_checkpoints=1,
+                            jit_compile=jit_compile)
+                seconds = time.perf_counter() - started
+            val_loss = run.history.val_loss[-1]
+            rows.append([config.name, QUALITY_CORPUS[config.name], str(plan.quality_steps), str(seed),
+                         "XLA" if jit_compile else "no XLA", f"{run.history.loss[-1]:.4f}", f"{val_loss:.4f}",
+                         f"{seconds:.0f}"])
+            lines.append(f"quality train/{config.name}/seed{seed}{'' if jit_compile else '-noxla'}/val-loss "
+                         f"{val_loss:.4f}")
+    if rows:
+        table = common.markdown_table(["config", "corpus", "steps", "seed", "trainer", "last train loss",
+                                       "validation loss", "wall s"], rows, "llrrlrrr")
+        report.add("## Quality check: `charrnn_lib.train.train` on real text\n\n"
+                   "Same seed and steps must give the same validation loss (within noise) after any speed change; "
+                   "seed 1 is run twice (determinism), seed 2 shows the seed-to-seed noise, and the no-XLA run shows "
+                   "that the compiler does not change what is learned.\n\n" + table + "\n\n" + "\n".join(lines))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--quick", action="store_true", help="1-minute smoke run, same ratio lines")
+    parser.add_argument("--configs", nargs="+", default=list(common.CONFIGS), choices=list(common.CONFIGS))
+    parser.add_argument("--rounds", type=int, default=None, help="timed rounds (default: poetry 7, anna 5)")
+    parser.add_argument("--threads", type=int, default=None, help="threads per framework (default: one per core)")
+    parser.add_argument("--no-variants", action="store_true", help="skip the design variants")
+    parser.add_argument("--no-quality", action="store_true", help="skip the validation-loss check")
+    args = parser.parse_args()
+    common.set_threads(args.threads)
+    plans = QUICK_PLANS if args.quick else FULL_PLANS
+    configs = [common.CONFIGS[name] for name in args.configs]
+    keras.utils.set_random_seed(0)
+
+    report = Report("Training throughput" + (" (--quick)" if args.quick else ""))
+    machine = common.machine_description()
+    torch = common.optional_torch()
+    ceiling = common.MatmulCeiling()
+    ceiling.probe(repeats=8)
+    report.add(lambda: f"Machine: {machine}.\n\nMatmul ceiling: {ceiling.describe()}. The library row calls "
+               "`CompiledSteps.train` in chunks, as `charrnn_lib.train.train` does between log lines."
+               + ("" if torch else "\n\n" + common.TORCH_MISSING))
+    for config in configs:
+        plan = plans[config.name]
+        throughput_section(config, plan, args.rounds or plan.rounds, ceiling, report, torch is not None,
+                           with_variants=not args.no_variants and not args.quick)
+    if not args.no_quality and not args.quick:
+        quality_section(configs, plans, report)
+    report.add(f"Peak RSS of the process: {common.peak_rss_mib():,.0f} MiB. Load average at the end: "
+               f"{common.load_average()}.")
+    print(report.render(), end="")
+
+
+if __name__ == "__main__":
+    main()
