@@ -1,13 +1,13 @@
 """Generation throughput: charrnn_lib's sampler vs per-character Keras loops vs PyTorch per-step loops.
 
-    python benchmarks/bench_sample.py           # full run (both seed configurations, ~5 min on 2 cores)
+    python benchmarks/bench_sample.py           # full run: both seed configurations, ~5 min on 2 cores
     python benchmarks/bench_sample.py --quick   # smoke run, same `ratio` lines
 
 Every contender generates from the same weights (random, since the arithmetic does not depend on them; the
 PyTorch model gets a copy, checked to give the same logits), after the same 5-character prime, drawing from
-the top 5 at temperature 1, interleaved round by round. The library generates `--length` characters per call;
-the slow per-character loops are timed on fewer characters (see the table), which does not change their
-characters per second. Batched generation makes 32 poems at once from the same prime.
+the top 5 at temperature 1, interleaved round by round. The library generates 500 characters per call; the
+slow per-character loops are timed on fewer characters (see the table), which does not change their
+characters per second. Batched generation makes 32 poems of 500 characters at once from the same prime.
 """
 
 from __future__ import annotations
@@ -37,15 +37,15 @@ class Plan:
     """Characters generated per call (per contender), and calls per round for the fast ones."""
 
     length: int = 500  # the library and its batched generation
-    predict_chars: int = 60  # per-character model.predict (≈ 16 chars/s)
-    eager_chars: int = 200  # per-character eager model(x) (≈ 45 chars/s)
+    predict_chars: int = 60  # per-character model.predict (≈ 10–16 chars/s)
+    eager_chars: int = 200  # per-character eager model(x) (≈ 25–45 chars/s)
     loop_chars: int = 500  # per-character predict_on_batch / tf.function step
     torch_chars: int = 200  # PyTorch per-step loops
     library_calls: int = 8  # library calls per round, so a round lasts long enough to time
 
 
 FULL_PLAN = Plan()
-QUICK_PLAN = Plan(predict_chars=10, eager_chars=30, loop_chars=100, torch_chars=100, library_calls=2)
+QUICK_PLAN = Plan(predict_chars=5, eager_chars=20, loop_chars=50, torch_chars=50, library_calls=1)
 
 
 def keras_loop(step: Callable[[np.ndarray], np.ndarray], model: keras.Model, length: int, seed: int) -> np.ndarray:
@@ -233,14 +233,14 @@ def _fmt_seconds(value: float) -> str:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--quick", action="store_true", help="smoke run (well under a minute), same ratio lines")
+    parser.add_argument("--quick", action="store_true", help="smoke run (about a minute), same ratio lines")
     parser.add_argument("--configs", nargs="+", default=list(common.CONFIGS), choices=list(common.CONFIGS))
-    parser.add_argument("--rounds", type=int, default=None, help="timed rounds (default 7, quick 5)")
+    parser.add_argument("--rounds", type=int, default=None, help="timed rounds (default 7, quick 3)")
     parser.add_argument("--threads", type=int, default=None, help="threads per framework (default: one per core)")
     args = parser.parse_args()
     common.set_threads(args.threads)
     plan = QUICK_PLAN if args.quick else FULL_PLAN
-    rounds = args.rounds or (5 if args.quick else 7)
+    rounds = args.rounds or (3 if args.quick else 7)
     keras.utils.set_random_seed(0)
 
     report = Report("Generation throughput" + (" (--quick)" if args.quick else ""))

@@ -1,6 +1,6 @@
 """Training throughput: charrnn_lib's trainer vs plain `model.fit` vs a PyTorch `nn.LSTM` reference.
 
-    python benchmarks/bench_train.py            # full run (both seed configurations, ~15 min on 2 cores)
+    python benchmarks/bench_train.py            # full run: both seed configurations, ~30 min on 2 cores
     python benchmarks/bench_train.py --quick    # smoke run, same `ratio` lines
 
 All contenders train the same architecture on the same uniformly random ids (the arithmetic does not depend
@@ -51,14 +51,14 @@ FULL_PLANS = {
     "anna": Plan(steps=2, chunk=2, variant_chunks=(1,), rounds=5, quality_steps=20,
                  quality_runs=((1, True), (1, True), (2, True))),
 }
-QUICK_PLANS = {
-    "poetry": Plan(steps=10, chunk=10, variant_chunks=(), rounds=5),
-    "anna": Plan(steps=1, chunk=1, variant_chunks=(), rounds=5),
+QUICK_PLANS = {  # a smoke run: enough to see that everything works, not figures to quote
+    "poetry": Plan(steps=5, chunk=5, variant_chunks=(), rounds=3),
+    "anna": Plan(steps=1, chunk=1, variant_chunks=(), rounds=3),
 }
 QUALITY_CORPUS = {"poetry": "tang", "anna": "anna"}
 
 
-def keras_trainer_model(config: SeedConfig, unroll: bool = False) -> keras.Model:
+def keras_trainer_model(config: SeedConfig, unroll: bool = False, **compile_options) -> keras.Model:
     """The library's stateful training model, compiled as `charrnn_lib.train.train` compiles it."""
     model = build_char_rnn(config.vocab_size, lstm_size=config.lstm_size, num_layers=config.num_layers,
                            use_embedding=config.use_embedding, embedding_size=config.embedding_size,
@@ -67,7 +67,7 @@ def keras_trainer_model(config: SeedConfig, unroll: bool = False) -> keras.Model
         for layer in recurrent_layers(model):
             layer.unroll = True  # read when the layer is next traced, i.e. inside the compiled step
     model.compile(optimizer=keras.optimizers.Adam(config.learning_rate, global_clipnorm=config.grad_clip),
-                  loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True))
+                  loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True), **compile_options)
     model.optimizer.build(model.trainable_variables)
     return model
 
@@ -105,8 +105,7 @@ def fit_contender(config: SeedConfig, stream: np.ndarray, steps: int) -> Contend
 
 def fit_xla_contender(config: SeedConfig, stream: np.ndarray, steps: int, chunk: int) -> Contender:
     """`model.fit` with XLA forced on and `chunk` steps per compiled call: could fit replace CompiledSteps?"""
-    model = keras_trainer_model(config)
-    model.compile(optimizer=model.optimizer, loss=model.loss, jit_compile=True, steps_per_execution=chunk)
+    model = keras_trainer_model(config, jit_compile=True, steps_per_execution=chunk)
     dataset = make_dataset(stream, config.num_seqs, config.num_steps)
 
     def run() -> int:
@@ -130,7 +129,7 @@ def torch_contender(config: SeedConfig, batches, threads: int) -> Contender:
         return x.shape[0] * config.chars_per_batch
 
     if threads == common.threads():
-        return Contender("PyTorch nn.LSTM", run, f"the reference: {threads} threads (one per core)", "torch")
+        return Contender("PyTorch nn.LSTM", run, f"the reference: {threads} threads", "torch")
     return Contender(f"PyTorch nn.LSTM, {threads} thread", run,
                      "guards against OpenMP spinning when other processes share the cores", f"torch-{threads}")
 
@@ -202,14 +201,24 @@ def _train_table(config: SeedConfig, plan: Plan, rounds: int, measurements: list
         ["contender", "chars/s median (min–max)", "% of ceiling", "× library, per round", "first call s",
          "≈ compile s", "note"], rows, "lrrrrrl")
     fastest = _fastest_keras(measurements)
-    summary = (f"Fastest Keras trainer: **{fastest.name}**"
-               + ("" if fastest is library else
-                  f", {fmt_spread(per_round_ratios(fastest.rates, library.rates), fmt_ratio)}× the library row"))
+    summary = f"Fastest Keras trainer: **{fastest.name}**; per round, " + ", ".join(
+        f"{fmt_spread(per_round_ratios(fastest.rates, rates), fmt_ratio)}× {what}"
+        for what, rates in _baselines(measurements, library) if not (fastest is library and what == "the library row"))
     return (f"## Training, {config.name}: {config.describe()}\n\n"
             f"{plan.steps} batches ({plan.steps * config.chars_per_batch:,} characters) per contender per round, "
             f"{rounds} rounds after one warm-up call. FLOPs per trained character "
             f"{flops / 1e6:.2f} M; ceiling {ceiling / flops:,.0f} chars/s.\n\n{table}\n\n{summary}. "
             f"Peak RSS after this section: {peak_rss:,.0f} MiB.")
+
+
+def _baselines(measurements: list[Measurement], library: Measurement) -> list[tuple[str, list[float]]]:
+    """Per-round rates to compare the fastest Keras trainer with: the library, plain fit, the faster PyTorch."""
+    baselines = [("the library row", library.rates),
+                 ("plain model.fit", next(m.rates for m in measurements if m.contender.key == "fit"))]
+    torch_rows = [m.rates for m in measurements if m.contender.key.startswith("torch")]
+    if torch_rows:
+        baselines.append(("the faster PyTorch row", [max(rates) for rates in zip(*torch_rows, strict=True)]))
+    return baselines
 
 
 def _fastest_keras(measurements: list[Measurement]) -> Measurement:
@@ -244,16 +253,18 @@ def quality_section(configs: list[SeedConfig], plans: dict[str, Plan], report: R
         table = common.markdown_table(["config", "corpus", "steps", "seed", "trainer", "last train loss",
                                        "validation loss", "wall s"], rows, "llrrlrrr")
         report.add("## Quality check: `charrnn_lib.train.train` on real text\n\n"
-                   "Same seed and steps must give the same validation loss (within noise) after any speed change; "
-                   "seed 1 is run twice (determinism), seed 2 shows the seed-to-seed noise, and the no-XLA run shows "
-                   "that the compiler does not change what is learned.\n\n" + table + "\n\n" + "\n".join(lines))
+                   "Same seed and steps must give the same validation loss (within noise) after any speed change. "
+                   "Seed 1 is run twice (is it deterministic?), seed 2 shows the seed-to-seed noise, and seed 1 "
+                   "without XLA shows what the compiler changes (its dropout masks differ, so compare it with the "
+                   "seed-to-seed spread).\n\n" + table + "\n\n" + "\n".join(lines))
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--quick", action="store_true", help="1-minute smoke run, same ratio lines")
+    parser.add_argument("--quick", action="store_true", help="smoke run (1-2 minutes), same ratio lines")
     parser.add_argument("--configs", nargs="+", default=list(common.CONFIGS), choices=list(common.CONFIGS))
-    parser.add_argument("--rounds", type=int, default=None, help="timed rounds (default: poetry 7, anna 5)")
+    parser.add_argument("--rounds", type=int, default=None,
+                        help="timed rounds (default: poetry 7, anna 5; quick 3)")
     parser.add_argument("--threads", type=int, default=None, help="threads per framework (default: one per core)")
     parser.add_argument("--no-variants", action="store_true", help="skip the design variants")
     parser.add_argument("--no-quality", action="store_true", help="skip the validation-loss check")
