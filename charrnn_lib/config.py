@@ -15,6 +15,21 @@ CELL_TYPES = ("lstm", "gru", "rnn")
 T = TypeVar("T")
 
 
+def require_positive_whole_numbers(**values: Any) -> None:
+    """Refuse sizes and counts that are not whole numbers ≥ 1, naming the knob and echoing the value."""
+    for knob, value in values.items():
+        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+            raise ConfigError(f"{knob} must be a positive whole number, got {value!r}.",
+                              f"{knob} 必须是正整数，收到 {value!r}。")
+
+
+def require_cell(cell: str) -> None:
+    """Refuse a recurrent cell type the course does not build."""
+    if cell not in CELL_TYPES:
+        raise ConfigError(f"cell must be one of {', '.join(CELL_TYPES)}, got {cell!r}.",
+                          f"cell 只能是 {', '.join(CELL_TYPES)} 之一，收到 {cell!r}。")
+
+
 def quick_mode() -> bool:
     """True when CHARRNN_QUICK=1: notebooks and CI shrink corpora, models and steps.
 
@@ -60,14 +75,9 @@ class TrainConfig:
 
     def validate(self) -> None:
         """Refuse values that cannot train, naming the knob, the value and a sensible range."""
-        for knob in ("num_seqs", "num_steps", "lstm_size", "num_layers", "embedding_size",
-                     "max_steps", "save_every_n", "log_every_n", "max_vocab"):
-            value = getattr(self, knob)
-            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-                raise ConfigError(
-                    f"{knob} must be a positive whole number, got {value!r}.",
-                    f"{knob} 必须是正整数，收到的是 {value!r}。",
-                )
+        require_positive_whole_numbers(**{knob: getattr(self, knob) for knob in (
+            "num_seqs", "num_steps", "lstm_size", "num_layers", "embedding_size", "max_steps", "save_every_n",
+            "log_every_n", "max_vocab")})
         if not 0.0 < self.train_keep_prob <= 1.0:
             raise ConfigError(
                 f"train_keep_prob is the probability of keeping a unit and must be in (0, 1], "
@@ -89,11 +99,7 @@ class TrainConfig:
                 f"validation_fraction must be in [0, 1), got {self.validation_fraction!r}.",
                 f"validation_fraction 必须在 [0, 1) 之间，收到 {self.validation_fraction!r}。",
             )
-        if self.cell not in CELL_TYPES:
-            raise ConfigError(
-                f"cell must be one of {', '.join(CELL_TYPES)}, got {self.cell!r}.",
-                f"cell 只能是 {', '.join(CELL_TYPES)} 之一，收到 {self.cell!r}。",
-            )
+        require_cell(self.cell)
 
     @property
     def keep_prob(self) -> float:

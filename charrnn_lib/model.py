@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import keras
 
-from charrnn_lib.config import CELL_TYPES
+from charrnn_lib.config import require_cell, require_positive_whole_numbers
 from charrnn_lib.errors import ConfigError
 
 _RECURRENT_LAYERS = {"lstm": keras.layers.LSTM, "gru": keras.layers.GRU, "rnn": keras.layers.SimpleRNN}
@@ -75,17 +75,12 @@ def reset_states(model: keras.Model) -> None:
 
 
 def _check_architecture(vocab_size, lstm_size, num_layers, embedding_size, keep_prob, batch_size, stateful, cell):
-    for knob, value in (("vocab_size", vocab_size), ("lstm_size", lstm_size), ("num_layers", num_layers),
-                        ("embedding_size", embedding_size)):
-        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-            raise ConfigError(f"{knob} must be a positive whole number, got {value!r}.",
-                              f"{knob} 必须是正整数，收到 {value!r}。")
+    require_positive_whole_numbers(vocab_size=vocab_size, lstm_size=lstm_size, num_layers=num_layers,
+                                   embedding_size=embedding_size)
     if not 0.0 < keep_prob <= 1.0:
         raise ConfigError(f"keep_prob must be in (0, 1], got {keep_prob!r}.",
                           f"keep_prob 必须在 (0, 1] 之间，收到 {keep_prob!r}。")
-    if cell not in CELL_TYPES:
-        raise ConfigError(f"cell must be one of {', '.join(CELL_TYPES)}, got {cell!r}.",
-                          f"cell 只能是 {', '.join(CELL_TYPES)} 之一，收到 {cell!r}。")
+    require_cell(cell)
     if stateful and batch_size is None:
         raise ConfigError(
             "A stateful model needs a fixed batch_size (the number of streams it keeps state for); "

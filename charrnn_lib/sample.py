@@ -15,7 +15,7 @@ import numpy as np
 import tensorflow as tf
 
 from charrnn_lib import checkpoints
-from charrnn_lib.config import TrainConfig
+from charrnn_lib.config import TrainConfig, require_positive_whole_numbers
 from charrnn_lib.errors import ConfigError, VocabularyError
 from charrnn_lib.model import reset_states
 from charrnn_lib.text import TextConverter
@@ -104,7 +104,7 @@ class Sampler:
     def generate_ids(self, prime_ids: np.ndarray, max_length: int, *, batch_size: int = 1,
                      top_n: int = DEFAULT_TOP_N, temperature: float = 1.0, seed: int | None = None) -> np.ndarray:
         """Feed `prime_ids` to every row, then draw `max_length` ids per row: `(batch_size, max_length)`."""
-        _check_sampling(max_length, batch_size, top_n, temperature, self.converter.vocab_size)
+        _check_sampling(max_length, batch_size, top_n, temperature)
         model = self.model(batch_size)
         reset_states(model)
         prime = np.broadcast_to(np.asarray(prime_ids, dtype=np.int32), (batch_size, len(prime_ids)))
@@ -130,7 +130,6 @@ def _compile_generation(model: keras.Model, top_n: int, capacity: int, unk_id: i
     def next_logits(ids):
         return model(ids, training=False)[:, -1, :]  # (batch, vocab_size): the prediction after the last id
 
-    @tf.function(jit_compile=True)
     def draw(logits, temperature, seed, index):
         # Never emit <unk>; keep the top_n logits, scale by temperature, and sample among them.
         logits = tf.tensor_scatter_nd_update(
@@ -161,11 +160,8 @@ def _compile_generation(model: keras.Model, top_n: int, capacity: int, unk_id: i
     return generate
 
 
-def _check_sampling(max_length: int, batch_size: int, top_n: int, temperature: float, vocab_size: int) -> None:
-    for knob, value in (("max_length", max_length), ("batch_size", batch_size), ("top_n", top_n)):
-        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-            raise ConfigError(f"{knob} must be a positive whole number, got {value!r}.",
-                              f"{knob} 必须是正整数，收到 {value!r}。")
+def _check_sampling(max_length: int, batch_size: int, top_n: int, temperature: float) -> None:
+    require_positive_whole_numbers(max_length=max_length, batch_size=batch_size, top_n=top_n)
     if not temperature > 0:
         raise ConfigError(
             f"temperature must be positive, got {temperature!r}; 1.0 samples the model as trained, "
