@@ -29,8 +29,9 @@ WEIGHTS_FILE = "weights.weights.h5"  # the weights-only file of a pretrained run
 _CHECKPOINT_PATTERN = re.compile(r"^ckpt-(\d+)\.(keras|weights\.h5)$")
 
 
-def checkpoint_name(step: int) -> str:
-    return f"ckpt-{step:08d}.keras"
+def checkpoint_name(step: int, *, weights_only: bool = False) -> str:
+    """`ckpt-<step>.keras` (weights and optimizer), or `ckpt-<step>.weights.h5` (weights only, e.g. float16)."""
+    return f"ckpt-{step:08d}.{'weights.h5' if weights_only else 'keras'}"
 
 
 def list_checkpoints(run_dir: str | os.PathLike) -> list[tuple[int, Path]]:
@@ -73,9 +74,8 @@ def resolve_checkpoint(checkpoint_path: str | os.PathLike) -> tuple[Path, Path]:
     if path.is_file():
         run_dir = path.parent.parent if path.parent.name == CHECKPOINT_DIR else path.parent
         return run_dir, path
-    checkpoint = latest_checkpoint(path)
-    if checkpoint is None and (path / WEIGHTS_FILE).is_file():
-        checkpoint = path / WEIGHTS_FILE
+    # A pretrained folder's chosen weights win over the earlier checkpoints it keeps for the progression.
+    checkpoint = path / WEIGHTS_FILE if (path / WEIGHTS_FILE).is_file() else latest_checkpoint(path)
     if checkpoint is None:
         raise CheckpointError(
             f"{path} holds no checkpoint (expected {CHECKPOINT_DIR}/ckpt-<step>.keras, or {WEIGHTS_FILE} in a "

@@ -13,6 +13,7 @@ import json
 import os
 import shutil
 import tempfile
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -81,17 +82,25 @@ def _copy_as_float16(source: h5py.Group, target: h5py.Group) -> None:
 
 
 def export_pretrained(run_dir: str | os.PathLike, destination: str | os.PathLike, *, step: int | None = None,
-                      provenance: dict[str, Any] | None = None) -> Path:
-    """Write a compact pretrained run folder from the checkpoint of `run_dir` at `step` (newest by default)."""
+                      progression_steps: Iterable[int] = (), provenance: dict[str, Any] | None = None) -> Path:
+    """Write a compact pretrained run folder from the checkpoint of `run_dir` at `step` (newest by default).
+
+    The checkpoints at `progression_steps` go to `checkpoints/ckpt-<step>.weights.h5` in float16 too, so a
+    lesson can sample the same run early, midway and late; `Sampler.from_run(folder)` still loads `step`'s.
+    """
     run_dir, destination = Path(run_dir), Path(destination)
-    checkpoint = checkpoint_at_step(run_dir, step)
     config, converter = checkpoints.load_run(run_dir)
     model = checkpoints.build_from_config(config, converter.vocab_size, batch_size=1, training=False)
-    checkpoints.load_weights(model, checkpoint)
     destination.mkdir(parents=True, exist_ok=True)
     for name in COPIED_FILES:
         if (run_dir / name).exists():
             shutil.copyfile(run_dir / name, destination / name)
+    for kept in progression_steps:
+        checkpoints.load_weights(model, checkpoint_at_step(run_dir, kept))
+        save_float16_weights(model, destination / checkpoints.CHECKPOINT_DIR /
+                             checkpoints.checkpoint_name(kept, weights_only=True))
+    checkpoint = checkpoint_at_step(run_dir, step)
+    checkpoints.load_weights(model, checkpoint)
     save_float16_weights(model, destination / checkpoints.WEIGHTS_FILE)
     write_provenance(destination, {"source_checkpoint": checkpoint.name, "weights_dtype": "float16",
                                    **(provenance or {})})

@@ -43,9 +43,13 @@ class TrainingRun:
 
 
 class CompiledSteps:
-    """Runs many training (or evaluation) steps per call of one XLA-compiled `tf.function`."""
+    """Runs many training (or evaluation) steps per call of one `tf.function` graph.
 
-    def __init__(self, model: keras.Model, jit_compile: bool = True) -> None:
+    XLA (`jit_compile=True`) is off by default: on CPU it trained no faster (poetry) or 1.4x slower (Anna)
+    and cost 13-25 s of compilation (benchmarks/RESULTS.md); on a GPU it would keep Keras from the cuDNN kernel.
+    """
+
+    def __init__(self, model: keras.Model, jit_compile: bool = False) -> None:
         self.model = model
         self._train = tf.function(self._train_steps, jit_compile=jit_compile)
         self._evaluate = tf.function(self._evaluate_steps, jit_compile=jit_compile)
@@ -101,7 +105,7 @@ def train(
     callbacks: list[keras.callbacks.Callback] | None = None,
     verbose: int = 1,
     keep_checkpoints: int | None = 5,
-    jit_compile: bool = True,
+    jit_compile: bool = False,
 ) -> TrainingRun:
     """Train a char-RNN on `text`; checkpoints, vocabulary, config and history go to `run_dir`.
 

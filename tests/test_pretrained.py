@@ -76,6 +76,22 @@ def test_export_of_an_earlier_step_and_a_missing_step(couplet_run, tmp_path):
         checkpoint_at_step(couplet_run.run_dir, 7)
 
 
+def test_progression_checkpoints_sample_like_their_steps_while_the_folder_loads_the_chosen_one(couplet_run,
+                                                                                                 tmp_path):
+    folder = export_pretrained(couplet_run.run_dir, tmp_path / "with_progression", step=240, progression_steps=[120])
+    kept = checkpoints.list_checkpoints(folder)
+    assert [(step, path.name) for step, path in kept] == [(120, "ckpt-00000120.weights.h5")]
+    early_run = Sampler.from_run(checkpoint_at_step(couplet_run.run_dir, 120))
+    early_export = Sampler.from_run(kept[0][1])
+    final_run = Sampler(couplet_run.model, couplet_run.converter, couplet_run.config)
+    assert early_export.sample("春", 39, top_n=1) == early_run.sample("春", 39, top_n=1)
+    # The folder itself resolves to the chosen step's weights, not to the newest progression checkpoint.
+    assert checkpoints.resolve_checkpoint(folder) == (folder, folder / checkpoints.WEIGHTS_FILE)
+    np.testing.assert_allclose(Sampler.from_run(folder).model(1).get_weights()[0],
+                               final_run.model(1).get_weights()[0], rtol=1e-3, atol=1e-3)
+    assert not np.allclose(early_export.model(1).get_weights()[0], final_run.model(1).get_weights()[0], atol=1e-3)
+
+
 def test_a_corrupt_or_missing_weights_file_is_a_checkpoint_error(exported, tmp_path):
     corrupt = tmp_path / "corrupt"
     corrupt.mkdir()
