@@ -1,8 +1,9 @@
 """Sampling: warm the hidden state up on a prime string, then draw characters with top-n and temperature.
 
-The whole generation loop runs inside one XLA-compiled `tf.function`: the model step, the top-n cut,
-the random draw and the feedback of the drawn character never leave the graph, which is what makes
-generation thousands of times faster than calling `model.predict` once per character.
+The whole generation runs inside one XLA-compiled `tf.function`: feeding the prime, the model step (each
+recurrent cell called directly), the top-n cut, the random draw and the feedback of the drawn character
+never leave the graph, which is what makes generation thousands of times faster than calling
+`model.predict` once per character.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ import tensorflow as tf
 from charrnn_lib import checkpoints
 from charrnn_lib.config import TrainConfig, require_positive_whole_numbers
 from charrnn_lib.errors import ConfigError, VocabularyError
-from charrnn_lib.model import reset_states
+from charrnn_lib.model import recurrent_layers
 from charrnn_lib.text import TextConverter
 
 DEFAULT_TOP_N = 5
@@ -47,7 +48,7 @@ class Sampler:
         self.converter, self.config = converter, config
         self._weights_from = weights_from
         self._models: dict[int, keras.Model] = {}
-        self._generate_cache: dict[tuple[int, int, int], tf.types.experimental.GenericFunction] = {}
+        self._generate_cache: dict[tuple[int, int, int, int], tf.types.experimental.GenericFunction] = {}
 
     @classmethod
     def from_run(cls, checkpoint_path: str | os.PathLike, converter_path: str | os.PathLike | None = None
@@ -103,32 +104,59 @@ class Sampler:
 
     def generate_ids(self, prime_ids: np.ndarray, max_length: int, *, batch_size: int = 1,
                      top_n: int = DEFAULT_TOP_N, temperature: float = 1.0, seed: int | None = None) -> np.ndarray:
-        """Feed `prime_ids` to every row, then draw `max_length` ids per row: `(batch_size, max_length)`."""
+        """Feed `prime_ids` to every row, then draw `max_length` ids per row: `(batch_size, max_length)`.
+
+        Each call starts from a zero hidden state and leaves the model's stored state untouched.
+        """
         _check_sampling(max_length, batch_size, top_n, temperature)
-        model = self.model(batch_size)
-        reset_states(model)
-        prime = np.broadcast_to(np.asarray(prime_ids, dtype=np.int32), (batch_size, len(prime_ids)))
-        # The loop length is a compile-time constant for XLA, so round it up to a power of two and trim.
-        capacity = max(16, 1 << (max_length - 1).bit_length())
-        generate = self._generate_function(batch_size, min(top_n, self.converter.vocab_size - 1), capacity)
+        prime_ids = np.asarray(prime_ids, dtype=np.int32).reshape(-1)
+        # Loop lengths are compile-time constants for XLA, so pad the buffers to powers of two and trim.
+        prime_capacity, capacity = _power_of_two(len(prime_ids)), _power_of_two(max_length)
+        prime = np.zeros((batch_size, prime_capacity), np.int32)
+        prime[:, :len(prime_ids)] = prime_ids
+        generate = self._generate_function(batch_size, min(top_n, self.converter.vocab_size - 1), prime_capacity,
+                                           capacity)
         seed = int(np.random.default_rng().integers(2**31)) if seed is None else seed
-        ids = generate(tf.constant(prime), tf.constant(max_length), tf.constant(temperature, tf.float32),
-                       tf.constant([seed, 0], tf.int32))
+        ids = generate(tf.constant(prime), tf.constant(len(prime_ids)), tf.constant(max_length),
+                       tf.constant(temperature, tf.float32), tf.constant([seed, 0], tf.int32))
         return ids.numpy()[:, :max_length]
 
-    def _generate_function(self, batch_size: int, top_n: int, capacity: int):
-        key = (batch_size, top_n, capacity)
+    def _generate_function(self, batch_size: int, top_n: int, prime_capacity: int, capacity: int):
+        key = (batch_size, top_n, prime_capacity, capacity)
         if key not in self._generate_cache:
             self._generate_cache[key] = _compile_generation(self.model(batch_size), top_n, capacity,
                                                             self.converter.unk_id)
         return self._generate_cache[key]
 
 
-def _compile_generation(model: keras.Model, top_n: int, capacity: int, unk_id: int):
-    """Build the compiled prime-then-generate function for one model, top_n and buffer size."""
+def _power_of_two(length: int) -> int:
+    return max(16, 1 << (length - 1).bit_length())
 
-    def next_logits(ids):
-        return model(ids, training=False)[:, -1, :]  # (batch, vocab_size): the prediction after the last id
+
+def _one_step(model: keras.Model):
+    """`(ids (batch,), states) -> (logits, states)`: the model for one character, calling each RNN's cell.
+
+    Stepping the cells directly (same layers, same weights) skips the time loop a recurrent layer runs
+    even for a sequence of length 1, which is most of the cost of a batch-1 step.
+    """
+
+    def step(ids, states):
+        x, new_states = ids, []
+        for layer in model.layers[1:]:  # a chain: embedding or one-hot, recurrent layers, logits
+            if isinstance(layer, keras.layers.RNN):
+                x, layer_states = layer.cell(x, states[len(new_states)], training=False)
+                new_states.append(list(layer_states))
+            elif not isinstance(layer, keras.layers.Dropout):  # dropout is the identity when sampling
+                x = layer(x, training=False)
+        return x, new_states
+
+    return step
+
+
+def _compile_generation(model: keras.Model, top_n: int, capacity: int, unk_id: int):
+    """Build the compiled prime-then-generate function for one model, top_n and output buffer size."""
+    step = _one_step(model)
+    zero_states = [[tf.zeros_like(variable) for variable in layer.states] for layer in recurrent_layers(model)]
 
     def draw(logits, temperature, seed, index):
         # Never emit <unk>; keep the top_n logits, scale by temperature, and sample among them.
@@ -139,23 +167,24 @@ def _compile_generation(model: keras.Model, top_n: int, capacity: int, unk_id: i
         choice = tf.random.stateless_categorical(top_logits / temperature, 1, seed=seed + tf.stack([0, index]))
         return tf.gather(top_ids, choice, batch_dims=1)[:, 0]  # (batch,)
 
-    @tf.function(reduce_retracing=True)
-    def warm_up(prime):
-        return next_logits(prime)
-
     @tf.function(jit_compile=True)
-    def generate_loop(logits, length, temperature, seed):
-        def body(index, logits, buffer):
+    def generate(prime, prime_length, length, temperature, seed):
+        def feed_prime(index, _, states):
+            return index + 1, *step(tf.gather(prime, index, axis=1), states)
+
+        logits = tf.zeros([tf.shape(prime)[0], model.output_shape[-1]])
+        _, logits, states = tf.while_loop(lambda index, *_: index < prime_length, feed_prime,
+                                          (tf.constant(0), logits, zero_states))
+
+        def generate_one(index, logits, states, buffer):
             next_ids = draw(logits, temperature, seed, index)  # (batch,)
             buffer = tf.tensor_scatter_nd_update(buffer, [[index]], next_ids[None, :])
-            return index + 1, next_logits(next_ids[:, None]), buffer
+            return index + 1, *step(next_ids, states), buffer
 
-        buffer = tf.zeros([capacity, tf.shape(logits)[0]], tf.int32)  # (capacity, batch)
-        _, _, buffer = tf.while_loop(lambda index, *_: index < length, body, (tf.constant(0), logits, buffer))
+        buffer = tf.zeros([capacity, tf.shape(prime)[0]], tf.int32)  # (capacity, batch)
+        *_, buffer = tf.while_loop(lambda index, *_: index < length, generate_one,
+                                   (tf.constant(0), logits, states, buffer))
         return tf.transpose(buffer)  # (batch, capacity)
-
-    def generate(prime, length, temperature, seed):
-        return generate_loop(warm_up(prime), length, temperature, seed)
 
     return generate
 

@@ -7,7 +7,7 @@ import pytest
 from charrnn_lib import checkpoints
 from charrnn_lib.config import TrainConfig
 from charrnn_lib.errors import CheckpointError, ConfigError, VocabularyError
-from charrnn_lib.model import reset_states
+from charrnn_lib.model import recurrent_layers, reset_states
 from charrnn_lib.sample import Sampler, apply_temperature, pick_top_n
 from charrnn_lib.text import TextConverter
 from charrnn_lib.train import train
@@ -57,6 +57,36 @@ def test_compiled_generation_matches_a_plain_greedy_loop(run_dir):
         expected.append(int(np.argmax(logits)))
         logits = model(np.array([[expected[-1]]], dtype="int32")).numpy()[0, -1]
     np.testing.assert_array_equal(sampler.generate_ids(prime, 25, top_n=1, seed=0)[0], expected)
+
+
+@pytest.mark.parametrize("cell", ["lstm", "gru", "rnn"])
+@pytest.mark.parametrize("use_embedding", [True, False])
+def test_stepping_the_cells_matches_the_model_for_every_architecture(cell, use_embedding):
+    """The sampler steps each recurrent cell directly; logits must equal the whole model's, row by row."""
+    converter = TextConverter.from_text(CYCLE)
+    config = TrainConfig(lstm_size=16, num_layers=2, use_embedding=use_embedding, embedding_size=8,
+                         train_keep_prob=0.5, cell=cell, seed=1)  # dropout layers exist only in training
+    trained = checkpoints.build_from_config(config, converter.vocab_size, batch_size=3, training=True)
+    sampler = Sampler(trained, converter, config)
+    prime = sampler.prime_ids("cdef")
+    drawn = sampler.generate_ids(prime, 12, batch_size=3, top_n=1, seed=0)
+    model = sampler.model(3)
+    reset_states(model)
+    logits = model(np.broadcast_to(prime, (3, len(prime)))).numpy()[:, -1]
+    for position in range(12):
+        logits[:, converter.unk_id] = -np.inf
+        np.testing.assert_array_equal(drawn[:, position], logits.argmax(axis=1))
+        logits = model(drawn[:, position:position + 1]).numpy()[:, -1]
+
+
+def test_generation_leaves_the_models_stored_state_alone(run_dir):
+    sampler = Sampler.from_run(run_dir)
+    model = sampler.model(1)
+    model(np.array([[1, 2, 3]], dtype="int32"))
+    before = [variable.numpy() for layer in recurrent_layers(model) for variable in layer.states]
+    sampler.sample("abc", 20, seed=0)
+    after = [variable.numpy() for layer in recurrent_layers(model) for variable in layer.states]
+    assert before and all(np.array_equal(b, a) for b, a in zip(before, after, strict=True))
 
 
 def test_seed_makes_sampling_reproducible_and_batches_differ(run_dir):
