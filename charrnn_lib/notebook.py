@@ -123,7 +123,7 @@ def describe_accelerator() -> str:
 
 
 def environment_warnings(report: EnvironmentReport) -> list[tuple[str, str]]:
-    """Bilingual warnings about versions outside the tested range, or a full run without a GPU."""
+    """Bilingual warnings about versions outside the tested range (a laptop CPU is what the course is sized for)."""
     found = []
     for name, version, tested in (("Python", report.python, TESTED_PYTHON),
                                   ("TensorFlow", report.tensorflow, TESTED_TENSORFLOW),
@@ -136,9 +136,6 @@ def environment_warnings(report: EnvironmentReport) -> list[tuple[str, str]]:
                           "versions in pyproject.toml.",
                           f"{name} {version} 不在测试过的版本范围内；"
                           "如果有单元格出错，请安装 pyproject.toml 中的版本。"))
-    if not report.quick and not report.accelerator.startswith("GPU"):
-        found.append(("No GPU found: full-mode training will be slow; set CHARRNN_QUICK=1 for a short run.",
-                      "未找到 GPU：完整模式训练会很慢；可设置 CHARRNN_QUICK=1 进行快速运行。"))
     return found
 
 

@@ -53,7 +53,7 @@ def test_setup_warns_instead_of_failing_when_the_environment_is_odd(monkeypatch,
         warnings.simplefilter("always")
         report = notebook.setup()
     assert report.accelerator == "devices unknown (RuntimeError)" and "full mode" in capsys.readouterr().out
-    assert any("No GPU found" in str(warning.message) and "未找到 GPU" in str(warning.message) for warning in caught)
+    assert not [warning for warning in caught if "GPU" in str(warning.message)]  # the course is sized for CPUs
 
 
 def test_versions_outside_the_tested_range_are_warned_about():
