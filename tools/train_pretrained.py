@@ -208,6 +208,9 @@ def train_recipe(facts: RunFacts, text: str, *, max_minutes: float, patience: in
                  keep_checkpoints=None)
     except StopTraining:
         pass
+    except KeyboardInterrupt:  # the trainer has saved a checkpoint; export the best one so far and say why
+        logger.warning("Interrupted: exporting the best checkpoint so far.")
+        watch.stop_reason = "interrupted by hand"
     watch.export_best()
     return measure_export(recipe, facts.destination)
 
