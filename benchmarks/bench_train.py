@@ -27,7 +27,7 @@ from common import Contender, Measurement, Report, SeedConfig, fmt_rate, fmt_rat
 from charrnn_lib import datasets
 from charrnn_lib.batches import make_batches, make_dataset
 from charrnn_lib.model import build_char_rnn, recurrent_layers
-from charrnn_lib.train import CompiledSteps, train
+from charrnn_lib.training import CompiledSteps, train
 
 LIBRARY = "charrnn_lib CompiledSteps"
 
@@ -59,7 +59,7 @@ QUALITY_CORPUS = {"poetry": "tang", "anna": "anna"}
 
 
 def keras_trainer_model(config: SeedConfig, unroll: bool = False, **compile_options) -> keras.Model:
-    """The library's stateful training model, compiled as `charrnn_lib.train.train` compiles it."""
+    """The library's stateful training model, compiled as `charrnn_lib.training.train` compiles it."""
     model = build_char_rnn(config.vocab_size, lstm_size=config.lstm_size, num_layers=config.num_layers,
                            use_embedding=config.use_embedding, embedding_size=config.embedding_size,
                            keep_prob=config.keep_prob, batch_size=config.num_seqs, stateful=True)
@@ -252,7 +252,7 @@ def quality_section(configs: list[SeedConfig], plans: dict[str, Plan], report: R
     if rows:
         table = common.markdown_table(["config", "corpus", "steps", "seed", "trainer", "last train loss",
                                        "validation loss", "wall s"], rows, "llrrlrrr")
-        report.add("## Quality check: `charrnn_lib.train.train` on real text\n\n"
+        report.add("## Quality check: `charrnn_lib.training.train` on real text\n\n"
                    "Same seed and steps must give the same validation loss (within noise) after any speed change. "
                    "Seed 1 runs twice with the default trainer (is it deterministic?); seeds 1-3 with and without "
                    "XLA show whether the default lands within the seed-to-seed spread of the XLA trainer (the "
@@ -282,7 +282,7 @@ def main() -> None:
     ceiling = common.MatmulCeiling()
     ceiling.probe(repeats=8)
     report.add(lambda: f"Machine: {machine}.\n\nMatmul ceiling: {ceiling.describe()}. The library row calls "
-               "`CompiledSteps.train` in chunks, as `charrnn_lib.train.train` does between log lines."
+               "`CompiledSteps.train` in chunks, as `charrnn_lib.training.train` does between log lines."
                + ("" if torch else "\n\n" + common.TORCH_MISSING))
     for config in configs if not args.quality_only else []:
         plan = plans[config.name]

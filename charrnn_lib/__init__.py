@@ -23,8 +23,10 @@ _EXPORTS = {
     "poetry": ["acrostic", "couplet_shape_ratio", "is_couplet"],
     "sample": ["Sampler", "apply_temperature", "pick_top_n"],
     "text": ["TextConverter", "read_corpus"],
-    "train": ["TrainingRun", "train"],
+    "training": ["TrainingRun", "train"],
 }
+# No exported name may equal a module's name: importing that module would rebind the package attribute
+# (tests/test_package.py checks it).
 _MODULE_OF = {name: module for module, names in _EXPORTS.items() for name in names}
 
 __all__ = sorted([*_MODULE_OF, "checks", "datasets", "notebook", "plots"])

@@ -91,7 +91,7 @@ def _run_train(args: argparse.Namespace) -> int:
     from pathlib import Path
 
     from charrnn_lib.text import read_corpus
-    from charrnn_lib.train import train
+    from charrnn_lib.training import train
 
     config = TrainConfig(**{knob: getattr(args, knob) for knob in TrainConfig().to_dict() if hasattr(args, knob)})
     if args.dataset:

@@ -4,7 +4,7 @@ from charrnn_lib.config import TrainConfig
 from charrnn_lib.errors import ConfigError, VocabularyError
 from charrnn_lib.poetry import acrostic, complete_lines, couplet_shape_ratio, is_couplet
 from charrnn_lib.sample import Sampler
-from charrnn_lib.train import train
+from charrnn_lib.training import train
 
 SEASONS = ["春水流花落", "夏日照山青", "秋风吹叶黄", "冬雪覆林白"]
 

@@ -15,7 +15,7 @@ from charrnn_lib.errors import CheckpointError
 from charrnn_lib.poetry import acrostic, couplet_shape_ratio, is_couplet, sample_lines
 from charrnn_lib.pretrained import checkpoint_at_step, export_pretrained, load_provenance, pretrained_path
 from charrnn_lib.sample import Sampler
-from charrnn_lib.train import train
+from charrnn_lib.training import train
 
 TANG = Path(__file__).resolve().parent.parent / "assets" / "pretrained" / "tang"
 COUPLETS = ["春水流花落，秋风吹叶黄。", "夏日照山青，冬雪覆林白。", "明月松间照，清泉石上流。"]

@@ -10,7 +10,7 @@ from charrnn_lib.errors import CheckpointError, ConfigError, VocabularyError
 from charrnn_lib.model import recurrent_layers, reset_states
 from charrnn_lib.sample import Sampler, apply_temperature, pick_top_n
 from charrnn_lib.text import TextConverter
-from charrnn_lib.train import train
+from charrnn_lib.training import train
 
 CYCLE = "abcdefghij\n" * 300
 

@@ -2,7 +2,7 @@
 
     python tools/train_pretrained.py tang --max_minutes 45
 
-Trains with `charrnn_lib.train` from a fixed seed, validates every `save_every_n` steps, halves the
+Trains with `charrnn_lib.training.train` from a fixed seed, validates every `save_every_n` steps, halves the
 learning rate when validation loss stalls and stops when it has not improved for `--patience`
 validations (or at the first validation after `--max_minutes`). The best checkpoint is exported with
 `charrnn_lib.pretrained.export_pretrained` (float16 weights, no optimizer state), together with the

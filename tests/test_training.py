@@ -8,7 +8,7 @@ from charrnn_lib import checkpoints
 from charrnn_lib.config import TrainConfig
 from charrnn_lib.errors import CheckpointError, CorpusError
 from charrnn_lib.model import recurrent_layers
-from charrnn_lib.train import train
+from charrnn_lib.training import train
 
 CYCLE = "abcdefghij\n" * 300  # 3,300 characters of a perfectly predictable pattern
 
