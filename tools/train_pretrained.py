@@ -18,6 +18,7 @@ import dataclasses
 import logging
 import shlex
 import shutil
+import signal
 import sys
 import time
 from collections.abc import Callable
@@ -243,6 +244,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--measure_only", action="store_true",
                         help="train nothing: measure the exported folder again and update its provenance")
     args = parser.parse_args(argv)
+    # Stop gracefully on Ctrl-C, `kill -INT` (which a shell's background jobs would otherwise ignore) or
+    # `kill`: the trainer saves a checkpoint and the best one so far is exported.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    signal.signal(signal.SIGTERM, signal.default_int_handler)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s", stream=sys.stdout)
     recipe = RECIPES[args.name]
     destination = args.destination or REPOSITORY / "assets" / "pretrained" / args.name
