@@ -8,9 +8,12 @@ reference and returns `run_check("exercise_name", cases, hint=...)`; see `checks
 
 from charrnn_lib.checks.batches import check_batch_generator, check_count_batches, check_split_train_validation
 from charrnn_lib.checks.core import Case, CheckFailure, CheckResult, Hint, Status, run_check, values_equal
+from charrnn_lib.checks.experiments import check_best_validation_bpc, check_unigram_bits_per_character
 from charrnn_lib.checks.gradients import check_clip_by_global_norm, check_global_norm
+from charrnn_lib.checks.model import check_char_rnn_model
 from charrnn_lib.checks.poetry import check_acrostic, check_shape_ratio
 from charrnn_lib.checks.rnn import check_lstm_step, check_parameter_count, check_rnn_forward, check_rnn_step
+from charrnn_lib.checks.sampling import check_apply_temperature, check_pick_top_n
 from charrnn_lib.checks.text import check_build_vocabulary, check_encode_decode, check_one_hot
 
 __all__ = [
@@ -20,8 +23,11 @@ __all__ = [
     "Hint",
     "Status",
     "check_acrostic",
+    "check_apply_temperature",
     "check_batch_generator",
+    "check_best_validation_bpc",
     "check_build_vocabulary",
+    "check_char_rnn_model",
     "check_clip_by_global_norm",
     "check_count_batches",
     "check_encode_decode",
@@ -29,10 +35,12 @@ __all__ = [
     "check_lstm_step",
     "check_one_hot",
     "check_parameter_count",
+    "check_pick_top_n",
     "check_rnn_forward",
     "check_rnn_step",
     "check_shape_ratio",
     "check_split_train_validation",
+    "check_unigram_bits_per_character",
     "run_check",
     "values_equal",
 ]
