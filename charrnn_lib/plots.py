@@ -172,6 +172,55 @@ def _cell_text(value: int, vocab: Sequence[str] | None) -> str:
     return visible(vocab[value]) if value < len(vocab) else UNK_TOKEN
 
 
+def plot_experiments(results: Sequence[Any], *, noise_group: str = "seed", ax: Axes | None = None) -> Figure:
+    """Best validation bpc of each run as a bar, runs grouped by what was varied, each corpus's unigram bpc marked.
+
+    `results` are the `ExperimentResult`s of `cr.experiments.run_experiments`. A black tick on each bar
+    marks the unigram bpc of its corpus (a model that ignores context): the further left of it a bar
+    ends, the more the run learned from context. The baseline and `noise_group` runs (the same settings
+    with other seeds) give the seed spread, shaded on every row of their corpus: a difference inside it is noise.
+    """
+    if not results:
+        raise CharRNNError("plot_experiments needs at least one result; run some experiments first.",
+                           "plot_experiments 至少需要一个结果；请先运行实验。")
+    groups = list(dict.fromkeys(result.group for result in results))
+    rows = [(result, groups.index(result.group)) for group in groups for result in results if result.group == group]
+    positions = [index + group for index, (_, group) in enumerate(rows)]  # one empty row between groups
+    figure, ax = _figure_and_axes(ax, size=(9.0, 0.32 * (positions[-1] + 1) + 1.4))
+    labelled = set()
+    for (result, group), y in zip(rows, positions, strict=True):
+        ax.barh(y, result.best_val_bpc, color=PALETTE[group % len(PALETTE)],
+                label=None if group in labelled else result.group)
+        labelled.add(group)
+        ax.text(result.best_val_bpc, y, f" {result.best_val_bpc:.2f}", va="center", fontsize=8)
+    ax.vlines([result.unigram_bpc for result, _ in rows], [y - 0.4 for y in positions], [y + 0.4 for y in positions],
+              color="black", linewidth=2, label="unigram bpc (no context)")
+    _shade_seed_spread(ax, [result for result, _ in rows], positions, noise_group)
+    ax.set_yticks(positions, [result.label for result, _ in rows])
+    ax.invert_yaxis()  # the first run on top
+    ax.grid(axis="y", visible=False)
+    ax.set_xlabel("best validation loss (bits per character)")
+    ax.set_title("Experiments: lower is better; the tick is each corpus's unigram bpc")
+    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1), fontsize=8)  # beside the bars, never on them
+    return figure
+
+
+def _shade_seed_spread(ax: Axes, results: Sequence[Any], positions: Sequence[float], noise_group: str) -> None:
+    """Shade min..max of the baseline and `noise_group` runs on every row of their corpus."""
+    seeds = [result for result in results if result.group == noise_group]
+    if not seeds:
+        return
+    corpus = seeds[0].corpus
+    spread = [result.best_val_bpc for result in results
+              if result.corpus == corpus and result.group in ("baseline", noise_group)]
+    label = f"seed spread ({corpus})"
+    for result, y in zip(results, positions, strict=True):
+        if result.corpus == corpus:
+            ax.fill_betweenx([y - 0.5, y + 0.5], min(spread), max(spread), color="0.25", alpha=0.45, linewidth=0,
+                             label=label)
+            label = None
+
+
 def _loss_curves(history: Any) -> tuple[str, list[tuple[Sequence[float], Sequence[float], str]]]:
     """(x-axis label, [(x, loss, label) for training, validation]) from either kind of history."""
     if isinstance(getattr(history, "history", None), dict):  # keras.callbacks.History from fit()

@@ -1,0 +1,198 @@
+"""charrnn_lib.experiments: a grid of short runs, each measured in its own folder, compared in bits per character."""
+
+from __future__ import annotations
+
+import json
+import math
+
+import matplotlib
+
+matplotlib.use("Agg")  # tests only: notebooks keep their inline backend
+
+import numpy as np
+import pytest
+
+from charrnn_lib import checkpoints, plots
+from charrnn_lib.config import TrainConfig
+from charrnn_lib.errors import CharRNNError, ConfigError, CorpusError, DatasetError
+from charrnn_lib.experiments import (
+    Experiment,
+    best_validation_bpc,
+    load_corpora,
+    results_table,
+    run_experiments,
+    unigram_bits_per_character,
+)
+from charrnn_lib.history import TrainingHistory
+from charrnn_lib.model import build_char_rnn
+
+TEXTS = {"cycle": "abcdefghij\n" * 40, "pairs": "ab" * 300}  # 440 and 600 characters of self-made text
+BASE = TrainConfig(num_seqs=4, num_steps=10, lstm_size=8, num_layers=1, learning_rate=0.01, train_keep_prob=1.0,
+                   max_steps=12, save_every_n=4, log_every_n=4, validation_fraction=0.2, seed=3)
+GRID = [Experiment("baseline", "cycle"), Experiment("lstm_size=16", "cycle", {"lstm_size": 16}),
+        Experiment("pairs", "pairs", group="corpus")]
+
+
+@pytest.fixture(scope="module")
+def grid(tmp_path_factory):
+    """The grid trained once for the tests that only read its results: (run_root, results)."""
+    run_root = tmp_path_factory.mktemp("grid")
+    return run_root, run_experiments(GRID, BASE, TEXTS, run_root=run_root)
+
+
+# --- the unigram baseline and the best validation bpc ------------------------------------------------------------
+
+@pytest.mark.parametrize(("text", "bits"), [
+    ("abab", 1.0), ("aaaa", 0.0), ("abcd", 2.0), ("aab", math.log2(3) - 2 / 3), ([7, 7, 3, 3], 1.0)])
+def test_unigram_bpc_is_the_entropy_of_the_character_frequencies(text, bits):
+    assert unigram_bits_per_character(text) == pytest.approx(bits)
+
+
+def test_unigram_bpc_of_empty_text_is_refused():
+    with pytest.raises(CorpusError, match="empty text"):
+        unigram_bits_per_character("")
+
+
+def test_best_validation_bpc_is_the_lowest_validation_loss_in_bits():
+    history = TrainingHistory(val_steps=[10, 20, 30], val_loss=[2.0, 1.2, 1.5], loss=[0.5, 0.4, 0.3])
+    assert best_validation_bpc(history) == pytest.approx(1.2 / math.log(2))
+    assert best_validation_bpc({"loss": [0.5], "val_loss": [2.0, 1.2, 1.5]}) == pytest.approx(1.2 / math.log(2))
+    with pytest.raises(ConfigError, match="validation_fraction"):
+        best_validation_bpc({"loss": [0.5]})
+
+
+# --- running a grid ------------------------------------------------------------------------------------------------
+
+def test_each_run_has_its_own_folder_with_its_own_config(grid):
+    run_root, results = grid
+    assert [result.run_dir for result in results] == [run_root / "baseline", run_root / "lstm_size=16",
+                                                      run_root / "pairs"]
+    saved = [json.loads((result.run_dir / checkpoints.CONFIG_FILE).read_text(encoding="utf-8")) for result in results]
+    assert [config["lstm_size"] for config in saved] == [8, 16, 8]
+    assert {config["seed"] for config in saved} == {3}
+    assert all(checkpoints.list_checkpoints(result.run_dir) for result in results)
+
+
+def test_results_record_the_minimum_of_the_validation_history(grid):
+    _, results = grid
+    for result in results:
+        history = TrainingHistory.load(result.run_dir / checkpoints.HISTORY_FILE)
+        assert history.val_steps == [4, 8, 12]
+        assert result.best_val_loss == min(history.val_loss)
+        assert result.best_step == history.val_steps[history.val_loss.index(min(history.val_loss))]
+        assert result.best_val_bpc == pytest.approx(best_validation_bpc(history))
+        assert result.final_loss == history.loss[-1]
+        assert result.characters_trained == 12 * 4 * 10
+
+
+def test_overrides_really_change_the_model(grid):
+    _, results = grid
+    baseline, wider, _ = results
+    vocab_size = baseline.vocab_size
+    assert baseline.parameters == build_char_rnn(vocab_size, lstm_size=8, num_layers=1, batch_size=4).count_params()
+    assert wider.parameters == build_char_rnn(vocab_size, lstm_size=16, num_layers=1, batch_size=4).count_params()
+    assert wider.parameters > baseline.parameters
+    assert (baseline.group, wider.group, results[2].group) == ("baseline", "lstm_size", "corpus")
+    assert wider.overrides == {"lstm_size": 16}
+
+
+def test_unigram_bpc_is_measured_per_corpus(grid):
+    _, results = grid
+    # The cycle has 11 equally frequent characters; the pairs text two.
+    assert results[0].unigram_bpc == pytest.approx(math.log2(11))
+    assert results[2].unigram_bpc == pytest.approx(1.0)
+    assert results[0].bpc_ratio == pytest.approx(results[0].best_val_bpc / math.log2(11))
+    assert all(result.chars_per_second > 0 and result.seconds > 0 for result in results)
+
+
+def test_a_rerun_replaces_the_earlier_run_of_the_same_label(tmp_path):
+    run_experiments([Experiment("run", "pairs")], BASE, TEXTS, run_root=tmp_path)
+    (result,) = run_experiments([Experiment("run", "pairs", {"max_steps": 4})], BASE, TEXTS, run_root=tmp_path)
+    assert [step for step, _ in checkpoints.list_checkpoints(result.run_dir)] == [4]
+    assert result.characters_trained == 4 * 4 * 10
+
+
+# --- refusing a grid before anything is trained --------------------------------------------------------------------
+
+def test_an_empty_grid_is_refused(tmp_path):
+    with pytest.raises(ConfigError, match="at least one Experiment"):
+        run_experiments([], BASE, TEXTS, run_root=tmp_path)
+
+
+@pytest.mark.parametrize(("experiment", "extra_texts", "error", "match"), [
+    (Experiment("a", "cycle", {"keep_prob": 0.8}), {}, ConfigError, "Did you mean 'train_keep_prob'"),
+    (Experiment("a", "cycle", {"name": "b"}), {}, ConfigError, "unknown knob 'name'"),
+    (Experiment("a", "cycle", {"lstm_size": 0}), {}, ConfigError, "Experiment 'a': lstm_size must be"),
+    (Experiment("first", "pairs"), {}, ConfigError, "used twice"),
+    (Experiment("a/b", "cycle"), {}, ConfigError, "names the run's folder"),
+    (Experiment("a", "cycle", {"validation_fraction": 0.0}), {}, ConfigError, "compare validation loss"),
+    (Experiment("a", "missing"), {}, CorpusError, "load it with load_corpora"),
+    (Experiment("a", "short"), {"short": "abc" * 10}, CorpusError, "use more text"),
+    (Experiment("a", "tail"), {"tail": "ab" * 100}, CorpusError, "160 for training and 40 for validation"),
+])
+def test_a_bad_experiment_is_refused_before_any_training(tmp_path, experiment, extra_texts, error, match):
+    grid = [Experiment("first", "cycle"), experiment]  # a valid run comes first: it must not start either
+    with pytest.raises(error, match=match) as caught:
+        run_experiments(grid, BASE, TEXTS | extra_texts, run_root=tmp_path)
+    assert caught.value.chinese  # bilingual
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_load_corpora_loads_each_corpus_once_and_notes_the_missing_ones():
+    calls = []
+
+    def load(name, max_chars):
+        calls.append((name, max_chars))
+        if name == "absent":
+            raise DatasetError("absent.txt is not in the data folder.", "数据文件夹中没有 absent.txt。")
+        return TEXTS[name][:max_chars]
+
+    texts, notes = load_corpora(["cycle", "absent", "cycle", "pairs"], 100, load=load)
+    assert calls == [("cycle", 100), ("absent", 100), ("pairs", 100)]
+    assert texts == {"cycle": TEXTS["cycle"][:100], "pairs": TEXTS["pairs"][:100]}
+    assert len(notes) == 1 and "Skipping absent" in notes[0] and "跳过 absent" in notes[0]
+
+
+# --- the table and the plot ----------------------------------------------------------------------------------------
+
+def test_results_table_has_one_row_per_run_and_renders_as_markdown(grid):
+    _, results = grid
+    table = results_table(results)
+    assert [row["experiment"] for row in table.rows] == ["baseline", "lstm_size=16", "pairs"]
+    assert table.rows[1]["parameters"] == results[1].parameters
+    assert table.rows[0]["bpc / unigram"] == pytest.approx(results[0].bpc_ratio)
+    markdown = table._repr_markdown_().splitlines()
+    assert len(markdown) == 2 + len(results) and markdown[0].startswith("| experiment |")
+    assert f"{results[1].parameters:,}" in markdown[3]
+    assert str(table).splitlines()[0].split()[:2] == ["experiment", "varied"]
+
+
+def test_plot_shows_one_bar_per_run_grouped_with_unigram_ticks_and_seed_spread():
+    results = [fake_result("baseline", "baseline", "anna", 2.2, 4.4), fake_result("seed=2", "seed", "anna", 2.3, 4.4),
+               fake_result("lstm_size=64", "lstm_size", "anna", 2.5, 4.4),
+               fake_result("tang", "corpus", "tang", 8.9, 9.5)]
+    figure = plots.plot_experiments(results)
+    (ax,) = figure.axes
+    bars = ax.patches
+    assert [round(bar.get_width(), 3) for bar in bars] == [2.2, 2.3, 2.5, 8.9]
+    assert [label.get_text() for label in ax.get_yticklabels()] == ["baseline", "seed=2", "lstm_size=64", "tang"]
+    centres = [bar.get_y() + bar.get_height() / 2 for bar in bars]
+    assert np.diff(centres).tolist() == [2.0, 2.0, 2.0]  # one empty row between groups
+    ticks = ax.collections[0].get_segments()
+    assert [segment[0][0] for segment in ticks] == [4.4, 4.4, 4.4, 9.5]
+    spread = ax.collections[1:]  # shaded on the three anna rows only, from 2.2 to 2.3
+    assert len(spread) == 3
+    assert np.allclose(sorted({round(x, 6) for x in spread[0].get_paths()[0].vertices[:, 0]}), [2.2, 2.3])
+    legend = [text.get_text() for text in ax.get_legend().get_texts()]
+    assert {"baseline", "seed", "lstm_size", "corpus", "unigram bpc (no context)", "seed spread (anna)"} == set(legend)
+
+
+def test_plot_refuses_no_results():
+    with pytest.raises(CharRNNError, match="at least one result"):
+        plots.plot_experiments([])
+
+
+def fake_result(label, group, corpus, bpc, unigram_bpc):
+    """A result as the plot reads it, without training."""
+    return type("Result", (), {"label": label, "group": group, "corpus": corpus, "best_val_bpc": bpc,
+                               "unigram_bpc": unigram_bpc})()
