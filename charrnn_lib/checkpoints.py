@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
 import zipfile
 from pathlib import Path
 
@@ -61,6 +62,24 @@ def save_checkpoint(model: keras.Model, run_dir: str | os.PathLike, step: int, k
         for _, old in list_checkpoints(run_dir)[:-keep]:
             old.unlink(missing_ok=True)
     return target
+
+
+def set_aside_previous_run(run_dir: str | os.PathLike) -> Path | None:
+    """Move an earlier run's checkpoints and history to `checkpoints.previous/` before starting over.
+
+    Left in place, they would mix with the new run's: the newest-first pruning would keep the old,
+    higher-numbered checkpoints and `Sampler.from_run` would load them. Only the last earlier run is kept.
+    """
+    run_dir = Path(run_dir)
+    if not list_checkpoints(run_dir):
+        return None
+    aside = run_dir / f"{CHECKPOINT_DIR}.previous"
+    if aside.exists():
+        shutil.rmtree(aside)
+    (run_dir / CHECKPOINT_DIR).rename(aside)
+    if (run_dir / HISTORY_FILE).exists():
+        (run_dir / HISTORY_FILE).rename(aside / HISTORY_FILE)
+    return aside
 
 
 def resolve_checkpoint(checkpoint_path: str | os.PathLike) -> tuple[Path, Path]:

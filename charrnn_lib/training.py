@@ -140,6 +140,8 @@ def train(
     if previous is not None:
         checkpoints.load_weights(model, previous)
         history = TrainingHistory.load(run_dir / checkpoints.HISTORY_FILE)
+    elif (aside := checkpoints.set_aside_previous_run(run_dir)) is not None:
+        logger.warning("Starting over in %s: the earlier run's checkpoints and history moved to %s.", run_dir, aside)
     config.save(run_dir / checkpoints.CONFIG_FILE, vocab_size=converter.vocab_size)
     converter.save(run_dir / checkpoints.CONVERTER_FILE)
 

@@ -42,6 +42,17 @@ def test_resume_continues_the_step_count(tmp_path):
     assert [step for step, _ in checkpoints.list_checkpoints(resumed.run_dir)] == [30, 50]
 
 
+def test_starting_over_sets_the_earlier_run_aside_instead_of_mixing_checkpoints(tmp_path):
+    train(CYCLE, tiny_config(max_steps=60), tmp_path / "run", verbose=0)
+    restarted = train(CYCLE, tiny_config(max_steps=30, lstm_size=32), tmp_path / "run", resume=False, verbose=0)
+    assert [step for step, _ in checkpoints.list_checkpoints(restarted.run_dir)] == [30]
+    assert restarted.history.steps == [10, 20, 30]
+    assert checkpoints.resolve_checkpoint(restarted.run_dir)[1].name == checkpoints.checkpoint_name(30)
+    aside = tmp_path / "run" / "checkpoints.previous"
+    assert sorted(path.name for path in aside.iterdir()) == [
+        checkpoints.checkpoint_name(30), checkpoints.checkpoint_name(60), "history.json"]
+
+
 def test_resume_refuses_a_different_architecture(tmp_path):
     train(CYCLE, tiny_config(max_steps=10, save_every_n=10), tmp_path / "run", verbose=0)
     with pytest.raises(CheckpointError, match="lstm_size"):
