@@ -243,18 +243,10 @@ def main() -> None:
     rounds = args.rounds or (3 if args.quick else 7)
     keras.utils.set_random_seed(0)
 
-    report = Report("Generation throughput" + (" (--quick)" if args.quick else ""))
-    machine = common.machine_description()
-    torch = common.optional_torch()
-    ceiling = common.MatmulCeiling()
-    ceiling.probe(repeats=8)
-    report.add(lambda: f"Machine: {machine}.\n\nMatmul ceiling: {ceiling.describe()}."
-               + ("" if torch else "\n\n" + common.TORCH_MISSING))
+    report, ceiling, has_torch = common.start_report("Generation throughput" + (" (--quick)" if args.quick else ""))
     for name in args.configs:
-        sample_section(common.CONFIGS[name], plan, rounds, ceiling, report, torch is not None)
-    report.add(f"Peak RSS of the process: {common.peak_rss_mib():,.0f} MiB. Load average at the end: "
-               f"{common.load_average()}.")
-    print(report.render(), end="")
+        sample_section(common.CONFIGS[name], plan, rounds, ceiling, report, has_torch)
+    common.finish_report(report)
 
 
 if __name__ == "__main__":

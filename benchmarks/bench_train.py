@@ -276,23 +276,17 @@ def main() -> None:
     configs = [common.CONFIGS[name] for name in args.configs]
     keras.utils.set_random_seed(0)
 
-    report = Report("Training throughput" + (" (--quick)" if args.quick else ""))
-    machine = common.machine_description()
-    torch = common.optional_torch()
-    ceiling = common.MatmulCeiling()
-    ceiling.probe(repeats=8)
-    report.add(lambda: f"Machine: {machine}.\n\nMatmul ceiling: {ceiling.describe()}. The library row calls "
-               "`CompiledSteps.train` in chunks, as `charrnn_lib.training.train` does between log lines."
-               + ("" if torch else "\n\n" + common.TORCH_MISSING))
+    report, ceiling, has_torch = common.start_report(
+        "Training throughput" + (" (--quick)" if args.quick else ""),
+        " The library row calls `CompiledSteps.train` in chunks, as `charrnn_lib.training.train` does between log "
+        "lines.")
     for config in configs if not args.quality_only else []:
         plan = plans[config.name]
-        throughput_section(config, plan, args.rounds or plan.rounds, ceiling, report, torch is not None,
+        throughput_section(config, plan, args.rounds or plan.rounds, ceiling, report, has_torch,
                            with_variants=not args.no_variants and not args.quick)
     if not args.no_quality and not args.quick:
         quality_section(configs, plans, report)
-    report.add(f"Peak RSS of the process: {common.peak_rss_mib():,.0f} MiB. Load average at the end: "
-               f"{common.load_average()}.")
-    print(report.render(), end="")
+    common.finish_report(report)
 
 
 if __name__ == "__main__":

@@ -377,6 +377,23 @@ TORCH_MISSING = ("**PyTorch is not installed**, so its reference rows and ratios
                  "`--extra-index-url https://download.pytorch.org/whl/cpu`).")
 
 
+def start_report(title: str, note: str = "") -> tuple[Report, MatmulCeiling, bool]:
+    """A report headed by the machine and the matmul ceiling (probed now; later probes may raise it, so the
+    heading is written when the report is rendered), plus whether PyTorch is installed."""
+    report, machine, has_torch = Report(title), machine_description(), optional_torch() is not None
+    ceiling = MatmulCeiling()
+    ceiling.probe(repeats=8)
+    report.add(lambda: f"Machine: {machine}.\n\nMatmul ceiling: {ceiling.describe()}.{note}"
+               + ("" if has_torch else "\n\n" + TORCH_MISSING))
+    return report, ceiling, has_torch
+
+
+def finish_report(report: Report) -> None:
+    """Close the report with the process's peak memory and the load, and print it to stdout."""
+    report.add(f"Peak RSS of the process: {peak_rss_mib():,.0f} MiB. Load average at the end: {load_average()}.")
+    print(report.render(), end="")
+
+
 def log(message: str) -> None:
     """Progress goes to stderr, so stdout holds only the report."""
     print(message, file=sys.stderr, flush=True)
