@@ -46,10 +46,15 @@ def batch_generator(ids: np.ndarray, n_seqs: int, n_steps: int) -> Iterator[tupl
     yield from zip(x, y, strict=True)
 
 
+def validation_size(n_chars: int, validation_fraction: float) -> int:
+    """How many of `n_chars` ids `split_train_validation` holds out (the tail)."""
+    return round(n_chars * validation_fraction)
+
+
 def split_train_validation(ids: np.ndarray, validation_fraction: float) -> tuple[np.ndarray, np.ndarray]:
     """Hold out the tail of the corpus for validation, so no validation text is seen in training."""
     ids = np.asarray(ids).reshape(-1)
-    n_validation = round(len(ids) * validation_fraction)
+    n_validation = validation_size(len(ids), validation_fraction)
     if n_validation == 0:
         return ids, ids[:0]
     return ids[:-n_validation], ids[-n_validation:]

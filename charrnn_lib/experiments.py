@@ -22,6 +22,7 @@ from typing import Any
 import keras
 
 from charrnn_lib import checkpoints, datasets
+from charrnn_lib.batches import count_batches, validation_size
 from charrnn_lib.config import TrainConfig
 from charrnn_lib.errors import ConfigError, CorpusError, DatasetError
 from charrnn_lib.history import bits_per_character
@@ -208,9 +209,10 @@ def _require_two_splits(experiment: Experiment, config: TrainConfig, n_chars: in
             "set it to e.g. 0.05.",
             f"实验 {experiment.label!r} 的 validation_fraction 为 0，而实验比较的是验证损失；请设为例如 0.05。",
         )
-    n_validation = round(n_chars * config.validation_fraction)
-    needed = config.num_seqs * config.num_steps + 1
-    if min(n_validation, n_chars - n_validation) < needed:
+    n_validation = validation_size(n_chars, config.validation_fraction)
+    needed = config.num_seqs * config.num_steps + 1  # the fewest characters that make one batch
+    parts = (n_chars - n_validation, n_validation)  # training, validation
+    if any(count_batches(part, config.num_seqs, config.num_steps) == 0 for part in parts):
         raise CorpusError(
             f"Experiment {experiment.label!r}: the corpus {experiment.corpus!r} has {n_chars:,} characters, split "
             f"into {n_chars - n_validation:,} for training and {n_validation:,} for validation, but each part needs "
