@@ -26,7 +26,7 @@ from common import Contender, Measurement, Report, SeedConfig, fmt_rate, fmt_rat
 
 from charrnn_lib import datasets
 from charrnn_lib.batches import make_batches, make_dataset
-from charrnn_lib.model import build_char_rnn, recurrent_layers
+from charrnn_lib.model import build_char_rnn
 from charrnn_lib.training import CompiledSteps, train
 
 LIBRARY = "charrnn_lib CompiledSteps"
@@ -62,10 +62,8 @@ def keras_trainer_model(config: SeedConfig, unroll: bool = False, **compile_opti
     """The library's stateful training model, compiled as `charrnn_lib.training.train` compiles it."""
     model = build_char_rnn(config.vocab_size, lstm_size=config.lstm_size, num_layers=config.num_layers,
                            use_embedding=config.use_embedding, embedding_size=config.embedding_size,
-                           keep_prob=config.keep_prob, batch_size=config.num_seqs, stateful=True)
-    if unroll:
-        for layer in recurrent_layers(model):
-            layer.unroll = True  # read when the layer is next traced, i.e. inside the compiled step
+                           keep_prob=config.keep_prob, batch_size=config.num_seqs, stateful=True,
+                           unroll_steps=config.num_steps if unroll else None)  # as train(..., unroll=True)
     model.compile(optimizer=keras.optimizers.Adam(config.learning_rate, global_clipnorm=config.grad_clip),
                   loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True), **compile_options)
     model.optimizer.build(model.trainable_variables)
@@ -152,7 +150,7 @@ def contenders_for(config: SeedConfig, plan: Plan, with_torch: bool, with_varian
             library_contender("variant: XLA + unroll", config, batches, plan.steps, plan.chunk, jit_compile=True,
                               unroll=True, note=f"LSTM unroll=True, chunks of {plan.chunk}", key="xla-unroll"),
             library_contender("variant: no XLA + unroll", config, batches, plan.steps, plan.chunk, unroll=True,
-                              note=f"chunks of {plan.chunk}", key="no-xla-unroll"),
+                              note=f"train(..., unroll=True), chunks of {plan.chunk}", key="no-xla-unroll"),
             fit_xla_contender(config, stream, plan.steps, plan.chunk),
         ]
         contenders += [library_contender(f"variant: chunk {chunk}", config, batches, plan.steps, chunk,
@@ -183,6 +181,9 @@ def throughput_section(config: SeedConfig, plan: Plan, rounds: int, ceiling: com
     if torch_rows:
         report.ratio(f"{prefix}/fit-vs-torch", per_round_ratios(fit.rates, fastest_torch),
                      "plain model.fit ÷ the faster PyTorch row")
+        if unrolled := by_name.get("variant: no XLA + unroll"):
+            report.ratio(f"{prefix}/unroll-vs-torch", per_round_ratios(unrolled.rates, fastest_torch),
+                         "the trainer with train(..., unroll=True) ÷ the faster PyTorch row", "≥ 1.0")
     for m in measurements:
         if m.name.startswith("variant: "):
             report.ratio(f"{prefix}/{m.contender.key}-vs-library", per_round_ratios(m.rates, library.rates),

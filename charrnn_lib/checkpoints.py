@@ -122,8 +122,12 @@ def load_run(run_dir: str | os.PathLike, converter_path: str | os.PathLike | Non
     return config, converter
 
 
-def build_from_config(config: TrainConfig, vocab_size: int, batch_size: int, *, training: bool) -> keras.Model:
-    """Rebuild the run's architecture: at `num_seqs` for training, or at any batch size for sampling."""
+def build_from_config(config: TrainConfig, vocab_size: int, batch_size: int, *, training: bool,
+                      unroll: bool = False) -> keras.Model:
+    """Rebuild the run's architecture: at `num_seqs` for training, or at any batch size for sampling.
+
+    `unroll` (training only) unrolls the recurrent layers over `num_steps`; see `build_char_rnn`.
+    """
     return build_char_rnn(
         vocab_size,
         lstm_size=config.lstm_size,
@@ -134,6 +138,7 @@ def build_from_config(config: TrainConfig, vocab_size: int, batch_size: int, *, 
         batch_size=batch_size,
         stateful=True,
         cell=config.cell,
+        unroll_steps=config.num_steps if unroll else None,
     )
 
 

@@ -21,15 +21,22 @@ def build_char_rnn(
     batch_size: int | None = None,
     stateful: bool = True,
     cell: str = "lstm",
+    unroll_steps: int | None = None,
 ) -> keras.Model:
     """Build the functional model mapping ids `(batch, time)` to logits `(batch, time, vocab_size)`.
 
     A stateful model needs a fixed `batch_size`: it keeps one hidden state per batch row and carries it
     into the next call, which is how training continues a stream across batches. Layer names are fixed
     so weights saved from the training model load into a batch-1 sampling model.
+
+    `unroll_steps=n` fixes the sequence length to `n` and unrolls the recurrent layers over it: one copy of
+    the cell per time step instead of a loop. That takes longer to build but trains large LSTMs faster on CPU
+    (benchmarks/RESULTS.md); the default keeps a loop that accepts any length.
     """
     _check_architecture(vocab_size, lstm_size, num_layers, embedding_size, keep_prob, batch_size, stateful, cell)
-    ids = keras.Input(batch_shape=(batch_size, None), dtype="int32", name="ids")
+    if unroll_steps is not None:
+        require_positive_whole_numbers(unroll_steps=unroll_steps)
+    ids = keras.Input(batch_shape=(batch_size, unroll_steps), dtype="int32", name="ids")
     if use_embedding:
         x = keras.layers.Embedding(vocab_size, embedding_size, name="embedding")(ids)  # (batch, time, embedding)
     else:
@@ -37,7 +44,8 @@ def build_char_rnn(
     recurrent_layer = _RECURRENT_LAYERS[cell]
     for index in range(1, num_layers + 1):
         # Default activations and no recurrent dropout keep the LSTM/GRU on the fused cuDNN kernel on GPUs.
-        x = recurrent_layer(lstm_size, return_sequences=True, stateful=stateful, name=f"{cell}_{index}")(x)
+        x = recurrent_layer(lstm_size, return_sequences=True, stateful=stateful, unroll=unroll_steps is not None,
+                            name=f"{cell}_{index}")(x)
         if keep_prob < 1.0:
             x = keras.layers.Dropout(1.0 - keep_prob, name=f"dropout_{index}")(x)
     logits = keras.layers.Dense(vocab_size, name="logits")(x)  # (batch, time, vocab_size)

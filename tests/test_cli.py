@@ -12,10 +12,11 @@ def tiny_train_args(input_file, output_dir, *extra):
             "--log_every_n", "25", "--seed", "5", *extra]
 
 
-def test_train_then_sample_from_the_command_line(tmp_path, capsys):
+@pytest.mark.parametrize("speed_flags", [[], ["--unroll"]])
+def test_train_then_sample_from_the_command_line(tmp_path, capsys, speed_flags):
     corpus = tmp_path / "digits.txt"
     corpus.write_text(PATTERN, encoding="utf-8")
-    assert main(tiny_train_args(corpus, tmp_path / "model")) == 0
+    assert main(tiny_train_args(corpus, tmp_path / "model", *speed_flags)) == 0
     trained = capsys.readouterr()
     assert "bits/char" in trained.out and "step 150/150" in trained.err
     assert main(["sample", "--checkpoint_path", str(tmp_path / "model" / "digits"), "--start_string",

@@ -70,10 +70,23 @@ def test_weights_move_into_a_batch_one_model_exactly():
     np.testing.assert_allclose(sampling(x[2:3]).numpy(), training(x, training=False).numpy()[2:3], atol=1e-5)
 
 
+@pytest.mark.parametrize("cell", ["lstm", "gru"])
+def test_unrolled_model_computes_what_the_loop_computes(cell):
+    looped = build_char_rnn(20, lstm_size=16, num_layers=2, batch_size=2, keep_prob=1.0, cell=cell)
+    unrolled = build_char_rnn(20, lstm_size=16, num_layers=2, batch_size=2, keep_prob=1.0, cell=cell, unroll_steps=6)
+    unrolled.set_weights(looped.get_weights())
+    assert all(layer.unroll for layer in recurrent_layers(unrolled)) and unrolled.input_shape == (2, 6)
+    x = np.random.default_rng(3).integers(0, 20, (2, 12)).astype("int32")
+    # Two calls: the second one starts from the state the first one left, in both models.
+    for window in (x[:, :6], x[:, 6:]):
+        np.testing.assert_allclose(unrolled(window).numpy(), looped(window).numpy(), atol=1e-5)
+
+
 @pytest.mark.parametrize(
     ("kwargs", "message"),
     [({"lstm_size": 0, "batch_size": 1}, "lstm_size"), ({"keep_prob": 0.0, "batch_size": 1}, "keep_prob"),
-     ({"cell": "cnn", "batch_size": 1}, "cell"), ({"batch_size": None}, "batch_size")],
+     ({"cell": "cnn", "batch_size": 1}, "cell"), ({"batch_size": None}, "batch_size"),
+     ({"unroll_steps": 0, "batch_size": 1}, "unroll_steps")],
 )
 def test_bad_architecture_is_refused(kwargs, message):
     with pytest.raises(ConfigError, match=message):

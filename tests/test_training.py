@@ -65,6 +65,17 @@ def test_same_seed_gives_the_same_run_on_cpu(tmp_path):
     assert first.history.loss == second.history.loss
 
 
+def test_unrolled_training_follows_the_same_path_and_resumes_either_way(tmp_path):
+    looped = train(CYCLE, tiny_config(max_steps=20, train_keep_prob=0.7), tmp_path / "loop", verbose=0)
+    unrolled = train(CYCLE, tiny_config(max_steps=20, train_keep_prob=0.7), tmp_path / "unrolled", verbose=0,
+                     unroll=True)
+    assert all(layer.unroll for layer in recurrent_layers(unrolled.model))
+    np.testing.assert_allclose(unrolled.history.loss, looped.history.loss, rtol=1e-4)
+    np.testing.assert_allclose(unrolled.history.val_loss, looped.history.val_loss, rtol=1e-4)
+    resumed = train(CYCLE, tiny_config(max_steps=30, train_keep_prob=0.7), tmp_path / "unrolled", verbose=0)
+    assert int(resumed.model.optimizer.iterations) == 30 and not recurrent_layers(resumed.model)[0].unroll
+
+
 def test_corpus_shorter_than_one_batch_is_refused(tmp_path):
     with pytest.raises(CorpusError, match="needs at least 161"):
         train("abc" * 30, tiny_config(), tmp_path / "run", verbose=0)
