@@ -134,6 +134,9 @@ def train(
         logger.warning("Validation tail (%d chars) is shorter than one batch; no validation loss will be reported.",
                        len(validation_ids))
 
+    if unroll and _gpu_visible():
+        logger.warning("unroll=True keeps the LSTM off the fused cuDNN kernel, which is faster on a GPU; "
+                       "train without it there.")
     model = checkpoints.build_from_config(config, converter.vocab_size, config.num_seqs, training=True, unroll=unroll)
     model.compile(
         optimizer=keras.optimizers.Adam(config.learning_rate, global_clipnorm=config.grad_clip),
@@ -154,6 +157,10 @@ def train(
                          keras.callbacks.CallbackList(callbacks, model=model), verbose)
     loop.run(start_step=int(model.optimizer.iterations))
     return TrainingRun(model, converter, config, history, run_dir)
+
+
+def _gpu_visible() -> bool:
+    return bool(tf.config.list_logical_devices("GPU"))
 
 
 def _converter_for(text: str, config: TrainConfig, run_dir: Path, previous: Path | None) -> TextConverter:

@@ -1,10 +1,11 @@
 import json
+import logging
 
 import keras
 import numpy as np
 import pytest
 
-from charrnn_lib import checkpoints
+from charrnn_lib import checkpoints, training
 from charrnn_lib.config import TrainConfig
 from charrnn_lib.errors import CheckpointError, CorpusError
 from charrnn_lib.model import recurrent_layers
@@ -74,6 +75,15 @@ def test_unrolled_training_follows_the_same_path_and_resumes_either_way(tmp_path
     np.testing.assert_allclose(unrolled.history.val_loss, looped.history.val_loss, rtol=1e-4)
     resumed = train(CYCLE, tiny_config(max_steps=30, train_keep_prob=0.7), tmp_path / "unrolled", verbose=0)
     assert int(resumed.model.optimizer.iterations) == 30 and not recurrent_layers(resumed.model)[0].unroll
+
+
+def test_unroll_on_a_gpu_machine_warns_that_it_gives_up_cudnn(tmp_path, monkeypatch, caplog):
+    monkeypatch.setattr(training, "_gpu_visible", lambda: True)  # Keras itself still sees only the CPU
+    with caplog.at_level(logging.WARNING, logger="charrnn"):
+        train(CYCLE, tiny_config(max_steps=10, save_every_n=10), tmp_path / "looped", verbose=0)
+        assert "cuDNN" not in caplog.text
+        train(CYCLE, tiny_config(max_steps=10, save_every_n=10), tmp_path / "unrolled", verbose=0, unroll=True)
+    assert "unroll=True keeps the LSTM off the fused cuDNN kernel" in caplog.text
 
 
 def test_corpus_shorter_than_one_batch_is_refused(tmp_path):
