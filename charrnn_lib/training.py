@@ -55,8 +55,11 @@ class CompiledSteps:
         self._evaluate = tf.function(self._evaluate_steps, jit_compile=jit_compile)
 
     def _loss(self, y, logits):
-        # (num_seqs, num_steps) targets against (num_seqs, num_steps, vocab_size) logits → mean nats per char.
-        return tf.reduce_mean(tf.nn.sparse_softmax_cross_entropy_with_logits(labels=y, logits=logits))
+        # (num_seqs, num_steps) targets against (num_seqs, num_steps, vocab_size) logits → mean nats per char:
+        # log-sum-exp of the logits minus the target's logit. That is the softmax cross-entropy, but with 3,500
+        # classes it ran forward and backward in half the time of TF's fused CPU kernel for it.
+        target_logits = tf.gather(logits, y, batch_dims=2)
+        return tf.reduce_mean(tf.reduce_logsumexp(logits, axis=-1) - target_logits)
 
     def _train_steps(self, x_batches, y_batches, start, count):
         model, optimizer = self.model, self.model.optimizer
