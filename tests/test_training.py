@@ -4,12 +4,13 @@ import logging
 import keras
 import numpy as np
 import pytest
+import tensorflow as tf
 
 from charrnn_lib import checkpoints, training
 from charrnn_lib.config import TrainConfig
 from charrnn_lib.errors import CheckpointError, CorpusError
-from charrnn_lib.model import recurrent_layers
-from charrnn_lib.training import train
+from charrnn_lib.model import build_char_rnn, recurrent_layers, reset_states
+from charrnn_lib.training import CompiledSteps, train
 
 CYCLE = "abcdefghij\n" * 300  # 3,300 characters of a perfectly predictable pattern
 
@@ -64,6 +65,20 @@ def test_same_seed_gives_the_same_run_on_cpu(tmp_path):
     first = train(CYCLE, tiny_config(max_steps=20, train_keep_prob=0.7), tmp_path / "a", verbose=0)
     second = train(CYCLE, tiny_config(max_steps=20, train_keep_prob=0.7), tmp_path / "b", verbose=0)
     assert first.history.loss == second.history.loss
+
+
+def test_evaluation_loss_is_the_softmax_cross_entropy_from_a_fresh_state():
+    model = build_char_rnn(30, lstm_size=8, num_layers=1, batch_size=4, keep_prob=1.0)
+    rng = np.random.default_rng(4)
+    x, y = (tf.constant(rng.integers(0, 30, (1, 4, 9)).astype("int32")) for _ in range(2))
+    model(x[0])  # leave some state behind: evaluate must start from zero and put it back afterwards
+    carried = [variable.numpy() for variable in recurrent_layers(model)[0].states]
+    loss = CompiledSteps(model).evaluate(x, y)
+    for variable, value in zip(recurrent_layers(model)[0].states, carried, strict=True):
+        np.testing.assert_allclose(variable.numpy(), value)
+    reset_states(model)
+    expected = tf.reduce_mean(tf.nn.sparse_softmax_cross_entropy_with_logits(labels=y[0], logits=model(x[0])))
+    assert loss == pytest.approx(float(expected), rel=1e-5)
 
 
 def test_unrolled_training_follows_the_same_path_and_resumes_either_way(tmp_path):
