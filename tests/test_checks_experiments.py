@@ -6,7 +6,7 @@ import collections
 import math
 
 import pytest
-from check_helpers import only_line, stub
+from check_helpers import failure_line, only_line, stub
 
 from charrnn_lib import checks
 from charrnn_lib.checks import CheckFailure, Status
@@ -90,9 +90,7 @@ def test_stubs_are_not_attempted_yet(check, capsys):
     (checks.check_best_validation_bpc, best_bpc_multiplied, "not the other way round"),
 ])
 def test_plausible_mistakes_fail_with_a_hint(check, function, hint, capsys):
-    result = check(function)
-    line = only_line(capsys)
-    assert result.status is Status.FAIL and line.startswith("✗ ")
+    line = failure_line(check(function), capsys)
     assert hint in line, line
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import keras
 import pytest
-from check_helpers import only_line, stub
+from check_helpers import failure_line, only_line, stub
 
 from charrnn_lib import checks
 from charrnn_lib.checks import CheckFailure, Status
@@ -96,9 +96,7 @@ def test_stub_is_not_attempted_yet(capsys):
     (forgot_return, "Return the keras.Model"),
 ])
 def test_plausible_mistakes_fail_with_their_hint(function, hint, capsys):
-    result = checks.check_char_rnn_model(function)
-    line = only_line(capsys)
-    assert result.status is Status.FAIL and line.startswith("✗ "), line
+    line = failure_line(checks.check_char_rnn_model(function), capsys)
     assert hint in line, line
 
 

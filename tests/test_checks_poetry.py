@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 import pytest
-from check_helpers import only_line, stub
+from check_helpers import failure_line, only_line, stub
 
 from charrnn_lib import checks
 from charrnn_lib.checks import CheckFailure, Status
@@ -128,9 +128,7 @@ def test_stubs_are_not_attempted_yet(check, capsys):
     (checks.check_acrostic, acrostic_without_heads, "start with heads[i]"),
 ])
 def test_plausible_mistakes_fail_with_a_hint(check, function, hint, capsys):
-    result = check(function)
-    line = only_line(capsys)
-    assert result.status is Status.FAIL and line.startswith("✗ ")
+    line = failure_line(check(function), capsys)
     assert hint in line, line
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from check_helpers import only_line, stub
+from check_helpers import failure_line, only_line, stub
 
 from charrnn_lib import checks
 from charrnn_lib.checks import CheckFailure, Status
@@ -138,9 +138,7 @@ def test_stubs_are_not_attempted_yet(check, capsys):
     (checks.check_apply_temperature, temperature_normalised_over_everything, "each row"),
 ])
 def test_plausible_mistakes_fail_with_a_hint(check, function, hint, capsys):
-    result = check(function)
-    line = only_line(capsys)
-    assert result.status is Status.FAIL and line.startswith("✗ "), line
+    line = failure_line(check(function), capsys)
     assert hint in line, line
 
 
