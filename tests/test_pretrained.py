@@ -3,21 +3,26 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import h5py
 import numpy as np
 import pytest
 
-from charrnn_lib import checkpoints
+from charrnn_lib import checkpoints, datasets
 from charrnn_lib.config import TrainConfig
 from charrnn_lib.errors import CheckpointError
 from charrnn_lib.poetry import acrostic, couplet_shape_ratio, is_couplet, sample_lines
-from charrnn_lib.pretrained import checkpoint_at_step, export_pretrained, load_provenance, pretrained_path
+from charrnn_lib.pretrained import (
+    checkpoint_at_step,
+    export_pretrained,
+    load_provenance,
+    pretrained_dir,
+    pretrained_path,
+)
 from charrnn_lib.sample import Sampler
 from charrnn_lib.training import train
 
-TANG = Path(__file__).resolve().parent.parent / "assets" / "pretrained" / "tang"
+TANG = pretrained_dir() / "tang"
 COUPLETS = ["春水流花落，秋风吹叶黄。", "夏日照山青，冬雪覆林白。", "明月松间照，清泉石上流。"]
 
 
@@ -120,7 +125,6 @@ def test_sample_lines_returns_exactly_the_requested_number(exported):
     assert set(lines[1:4]) <= set(COUPLETS)
 
 
-@pytest.mark.skipif(not TANG.exists(), reason="assets/pretrained/tang has not been trained yet")
 class TestPretrainedTang:
     @pytest.fixture(scope="class")
     def tang(self):
@@ -131,6 +135,14 @@ class TestPretrainedTang:
         assert provenance["command"].startswith("python tools/train_pretrained.py tang")
         assert provenance["seed"] is not None and provenance["val_loss"] > 0 and provenance["wall_seconds"] > 0
         assert provenance["couplet_shape_ratio"] >= 0.9
+
+
+@pytest.mark.parametrize("name", ["tang", "anna"])
+def test_each_pretrained_run_names_the_one_text_it_was_trained_on(name):
+    provenance = load_provenance(pretrained_path(name))
+    corpus = datasets.Catalog.read().corpus(provenance["corpus"])
+    assert provenance["corpus_chars"] == corpus.prepared.characters
+    assert provenance["corpus_sha256"] == corpus.prepared.sha256
 
     def test_acrostic_lines_start_with_the_requested_characters(self, tang):
         poem = acrostic(tang, "春夏秋冬", seed=7)

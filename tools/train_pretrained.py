@@ -1,4 +1,4 @@
-"""Train the pretrained runs committed under assets/pretrained/, reproducibly.
+"""Train the pretrained runs that ship in charrnn_lib/pretrained/, reproducibly.
 
     python tools/train_pretrained.py tang --max_minutes 45
 
@@ -66,7 +66,7 @@ RECIPES = {
     # The seed lesson's poetry model (embedding 128, LSTM 128 x 2, max_vocab 3500, 32 x 26 batches);
     # lr 0.005 / keep_prob 0.8 reached a lower validation loss than 0.001 / 0.5 in the same steps.
     "tang": Recipe(
-        corpus="tang",
+        corpus="tang_hzy46",  # the seed lesson's copy (data folder only), which the shipped run was trained on
         config=cr.TrainConfig(name="tang", num_seqs=32, num_steps=26, lstm_size=128, num_layers=2,
                               use_embedding=True, embedding_size=128, learning_rate=0.005, train_keep_prob=0.8,
                               max_steps=100_000, save_every_n=500, log_every_n=100, max_vocab=3500, seed=2026),
@@ -142,6 +142,7 @@ class ValidationWatch(keras.callbacks.Callback):
         history = cr.TrainingHistory.load(facts.work_dir / checkpoints.HISTORY_FILE)
         record = {
             "name": facts.name, "corpus": recipe.corpus, "corpus_chars": facts.corpus_chars,
+            "corpus_sha256": cr.datasets.Catalog.read().corpus(recipe.corpus).prepared.sha256,
             "command": facts.command, "seed": recipe.config.seed,
             "started_utc": facts.started.isoformat(timespec="seconds"),
             "wall_seconds": round(time.monotonic() - facts.clock, 1),
@@ -240,7 +241,7 @@ def main(argv: list[str] | None = None) -> int:
                         help="halve the learning rate after this many validations without improvement")
     parser.add_argument("--max_chars", type=int, default=None, help="train on the corpus head only (smoke tests)")
     parser.add_argument("--work_dir", type=Path, default=None, help="scratch run folder (default model/pretrain-NAME)")
-    parser.add_argument("--destination", type=Path, default=None, help="default assets/pretrained/NAME")
+    parser.add_argument("--destination", type=Path, default=None, help="default charrnn_lib/pretrained/NAME")
     parser.add_argument("--measure_only", action="store_true",
                         help="train nothing: measure the exported folder again and update its provenance")
     args = parser.parse_args(argv)
@@ -250,7 +251,7 @@ def main(argv: list[str] | None = None) -> int:
     signal.signal(signal.SIGTERM, signal.default_int_handler)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s", stream=sys.stdout)
     recipe = RECIPES[args.name]
-    destination = args.destination or REPOSITORY / "assets" / "pretrained" / args.name
+    destination = args.destination or REPOSITORY / "charrnn_lib" / "pretrained" / args.name
     if args.measure_only:
         return _print_summary(measure_export(recipe, destination))
     command = "python tools/train_pretrained.py " + shlex.join(argv if argv is not None else sys.argv[1:])

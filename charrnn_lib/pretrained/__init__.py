@@ -1,4 +1,4 @@
-"""Pretrained run folders: a trained run shrunk to what sampling needs, small enough to commit.
+"""Pretrained run folders: a trained run shrunk to what sampling needs, small enough to ship in the package.
 
 `export_pretrained` copies a run's `config.json`, `converter.json` and `history.json`, stores the chosen
 checkpoint's weights as float16 in `weights.weights.h5` (no optimizer state: about a sixth of a `.keras`
@@ -9,6 +9,7 @@ float32 model.
 
 from __future__ import annotations
 
+import importlib.resources
 import json
 import os
 import shutil
@@ -27,21 +28,28 @@ from charrnn_lib.errors import CheckpointError
 PROVENANCE_FILE = "provenance.json"
 README_FILE = "README.md"
 COPIED_FILES = (checkpoints.CONFIG_FILE, checkpoints.CONVERTER_FILE, checkpoints.HISTORY_FILE)
-# Where the repository keeps its committed pretrained runs (written by tools/train_pretrained.py).
-PRETRAINED_DIR = Path(__file__).resolve().parent.parent / "assets" / "pretrained"
+
+
+def pretrained_dir() -> Path:
+    """The folder of the pretrained runs that ship inside the package (written by tools/train_pretrained.py)."""
+    return Path(str(importlib.resources.files("charrnn_lib.pretrained")))
+
+
+def pretrained_names() -> list[str]:
+    """The pretrained runs this installation has, e.g. `['anna', 'tang']`."""
+    return sorted(folder.name for folder in pretrained_dir().iterdir() if (folder / checkpoints.WEIGHTS_FILE).is_file())
 
 
 def pretrained_path(name: str) -> Path:
-    """The folder of the committed pretrained run `name`, e.g. `tang`, for `Sampler.from_run`."""
-    path = PRETRAINED_DIR / name
+    """The folder of the pretrained run `name`, e.g. `tang`, for `Sampler.from_run`."""
+    path = pretrained_dir() / name
     if not (path / checkpoints.WEIGHTS_FILE).is_file():
-        available = sorted(folder.name for folder in PRETRAINED_DIR.glob("*/") if
-                           (folder / checkpoints.WEIGHTS_FILE).is_file())
+        available = ", ".join(pretrained_names()) or "none"
         raise CheckpointError(
-            f"No pretrained run {name!r} in {PRETRAINED_DIR} (available: {available or 'none'}); train it with "
+            f"No pretrained run {name!r} (available: {available}); train it with "
             f"`python tools/train_pretrained.py {name}`.",
-            f"{PRETRAINED_DIR} 中没有预训练运行 {name!r}（现有：{available or '无'}）；请用 "
-            f"`python tools/train_pretrained.py {name}` 训练。",
+            f"没有名为 {name!r} 的预训练运行（现有：{available}）；"
+            f"请用 `python tools/train_pretrained.py {name}` 训练。",
         )
     return path
 

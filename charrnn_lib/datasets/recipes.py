@@ -1,0 +1,155 @@
+"""Recipes: raw material (a file, an npm tarball, the standard library) → the prepared text of a corpus.
+
+Each recipe is a plain function of its input, so a test can run it on a small hand-made sample.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import json
+import os
+import re
+import tarfile
+from collections.abc import Callable, Iterable
+from pathlib import Path
+from typing import Any
+
+import opencc
+
+from charrnn_lib.datasets.catalog import Source
+from charrnn_lib.errors import CorpusError, DatasetError
+from charrnn_lib.text import read_corpus
+
+_HAN = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f"
+_COUPLET = re.compile(f"[{_HAN}]{{5}}，[{_HAN}]{{5}}。")
+_EDITORIAL_NOTE = re.compile(r"[(（][^)）]*[)）]")  # "(明年 一作：年年)": variant readings, not the poem
+_GUTENBERG_START = re.compile(
+    r"^\*\*\*\s*START OF (?:THE|THIS) PROJECT GUTENBERG E-?BOOK.*$", re.MULTILINE | re.IGNORECASE
+)
+_GUTENBERG_END = re.compile(
+    r"^(?:\*\*\*\s*END OF (?:THE|THIS) PROJECT GUTENBERG E-?BOOK|End of (?:the )?Project Gutenberg).*$",
+    re.MULTILINE | re.IGNORECASE,
+)
+_AOZORA_RULE = re.compile(r"^-{20,}$", re.MULTILINE)
+_AOZORA_COLOPHON = re.compile(r"^底本：", re.MULTILINE)
+_AOZORA_MARKUP = re.compile(r"《[^》]*》|［＃[^］]*］|｜")
+_SKIPPED_PYTHON_FOLDERS = frozenset({"test", "tests", "idle_test", "site-packages", "dist-packages", "__pycache__"})
+
+
+
+def strip_gutenberg(text: str) -> str:
+    """Keep the book only: drop Project Gutenberg's header (up to `*** START …`) and trailer (from `*** END …`)."""
+    start = _GUTENBERG_START.search(text)
+    if start:
+        text = text[start.end():]
+    end = _GUTENBERG_END.search(text)
+    if end:
+        text = text[: end.start()]
+    return text.strip() + "\n"
+
+
+def strip_aozora(text: str) -> str:
+    """Keep the story only: drop Aozora Bunko's notation header, colophon, ruby readings and editor notes."""
+    rules = list(_AOZORA_RULE.finditer(text))
+    if len(rules) >= 2:
+        text = text[: rules[0].start()] + text[rules[1].end():]
+    colophon = _AOZORA_COLOPHON.search(text)
+    if colophon:
+        text = text[: colophon.start()]
+    text = _AOZORA_MARKUP.sub("", text)
+    text = "\n".join(line.rstrip() for line in text.split("\n"))
+    return re.sub(r"\n{3,}", "\n\n", text).strip("\n") + "\n"
+
+
+def read_tarball_json(tarball: str | os.PathLike, pattern: str) -> list[Any]:
+    """The JSON members of a tarball matching `pattern`, in natural order (`…2000.json` before `…10000.json`)."""
+    found = {}
+    with tarfile.open(tarball, "r:gz") as archive:
+        for member in archive:
+            if member.isfile() and fnmatch.fnmatchcase(member.name, pattern):
+                found[member.name] = json.load(archive.extractfile(member))
+    if not found:
+        raise DatasetError(
+            f"No member of {tarball} matches {pattern!r}; the package layout changed.",
+            f"{tarball} 中没有与 {pattern!r} 匹配的文件；软件包的目录结构变了。",
+        )
+    return [found[name] for name in sorted(found, key=_natural_key)]
+
+
+def five_character_couplets(poems: Iterable[dict[str, Any]]) -> list[str]:
+    """The lines of every poem made only of `五字，五字。` couplets (two or more; a lone couplet is a fragment)."""
+    couplets = []
+    for poem in poems:
+        lines = poem.get("paragraphs") or []
+        if len(lines) >= 2 and all(_COUPLET.fullmatch(line) for line in lines):
+            couplets.extend(lines)
+    return couplets
+
+
+def to_simplified(text: str) -> str:
+    """Traditional → simplified with OpenCC `t2s`, never into rare code points that common fonts lack (tofu)."""
+    return opencc.OpenCC("t2s", include_tofu_risk_dictionaries=False).convert(text)
+
+
+def tang_couplets(poem_files: Iterable[list[dict[str, Any]]]) -> str:
+    """One simplified five-character couplet per line, poems in file order."""
+    couplets = five_character_couplets(poem for poems in poem_files for poem in poems)
+    return to_simplified("\n".join(couplets)) + "\n"
+
+
+def tang300_poems(book: dict[str, Any]) -> str:
+    """One poem per line as `形式：诗`, simplified, variant-reading notes and stray spaces removed."""
+    lines = []
+    for section in book["content"]:
+        for poem in section["content"]:
+            body = _EDITORIAL_NOTE.sub("", "".join(poem["paragraphs"])).replace(" ", "")
+            lines.append(f"{section['type']}：{body}")
+    return to_simplified("\n".join(lines)) + "\n"
+
+
+def python_code(stdlib: str | os.PathLike, max_characters: int) -> str:
+    """The standard library's own source: whole files in sorted path order, each after a `# ---- path ----` line."""
+    stdlib = Path(stdlib)
+    parts, total = [], 0
+    for relative in _python_files(stdlib):
+        try:
+            source = read_corpus(stdlib / relative)
+        except CorpusError:  # empty or not UTF-8: not part of the corpus
+            continue
+        chunk = f"# ---- {relative} ----\n{source.rstrip()}\n\n"
+        if total + len(chunk) > max_characters:
+            break
+        parts.append(chunk)
+        total += len(chunk)
+    return "".join(parts)
+
+
+def _from_text_file(recipe: Callable[[str], str]) -> Callable[[Path, Source], str]:
+    """Adapt a text → text function into a recipe over a raw UTF-8 file."""
+    return lambda raw, source: recipe(read_corpus(raw))
+
+
+RECIPES: dict[str, Callable[[Path, Source], str]] = {
+    "as_is": _from_text_file(lambda text: text),
+    "gutenberg": _from_text_file(strip_gutenberg),
+    "aozora": _from_text_file(strip_aozora),
+    "tang_couplets": lambda raw, source: tang_couplets(read_tarball_json(raw, source.members)),
+    "tang300_poems": lambda raw, source: tang300_poems(read_tarball_json(raw, source.members)[0]),
+    "python_stdlib": lambda raw, source: python_code(raw, source.max_characters),
+}
+
+
+def _python_files(stdlib: Path) -> list[str]:
+    """Relative paths of the library's .py files, sorted; tests, third-party packages and build config left out."""
+    found = []
+    for folder, subfolders, files in os.walk(stdlib):
+        subfolders[:] = [name for name in subfolders if name not in _SKIPPED_PYTHON_FOLDERS]
+        for name in files:
+            if name.endswith(".py") and not name.startswith("_sysconfigdata"):  # _sysconfigdata: this machine's build
+                found.append((Path(folder) / name).relative_to(stdlib).as_posix())
+    return sorted(found)
+
+
+def _natural_key(name: str) -> list[int | str]:
+    """Sort key that orders embedded numbers by value."""
+    return [int(part) if part.isdigit() else part for part in re.split(r"(\d+)", name)]
