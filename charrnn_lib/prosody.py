@@ -43,6 +43,7 @@ from typing import Any
 
 import opencc
 
+from charrnn_lib.datasets import _HAN as _HAN_RANGES
 from charrnn_lib.datasets import five_character_couplets, to_simplified
 from charrnn_lib.errors import ConfigError
 
@@ -54,7 +55,7 @@ STARTS = ("pingqi", "zeqi")  # 平起 / 仄起: the class of line 1's second cha
 # The line type fixed by its 2nd character and its last (二四分明 gives the 4th, the rest follow the type).
 _LINE_TYPES = {(ZE, ZE): "仄仄平平仄", (PING, PING): "平平仄仄平", (PING, ZE): "平平平仄仄", (ZE, PING): "仄仄仄平平"}
 _TONE_OF_MARK = {"平": PING, "仄": ZE}
-_HAN = re.compile("[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f]")
+_HAN = re.compile(f"[{_HAN_RANGES}]")  # the corpus's own rule for a Han character
 _TABLE_GROUP = re.compile(r"^(?:上平|下平|上|去|入)聲[一二三四五六七八九十]+(.+)$")  # 上平聲一東 → 東
 _NAME_OVERRIDES = {"筿": "筱"}  # OpenCC writes 篠 as the variant 筿; rhyme books print 筱
 _ODD_LINE_ENDS, _EVEN_LINE_ENDS = "，", "。？！；"
@@ -127,11 +128,15 @@ def rhyme_groups(character: str) -> set[str]:
     return set(_rhyme_table().readings.get(character, ()))
 
 
-def rhyme_group_names(tone: str | None = None) -> list[str]:
-    """The 106 group names in table order, or only the 30 平声 (tone=PING) or 76 仄声 (tone=ZE) ones."""
+def _check_tone(tone: str | None) -> None:
     if tone not in (PING, ZE, None):
         raise ConfigError(f"tone must be 'ping', 'ze' or None; got {tone!r}.",
-                          f"tone 必须是 'ping'、'ze' 或 None；收到的是 {tone!r}。")
+                          f"tone 必须是 'ping'（平）、'ze'（仄）或 None；收到的是 {tone!r}。")
+
+
+def rhyme_group_names(tone: str | None = None) -> list[str]:
+    """The 106 group names in table order, or only the 30 平声 (tone=PING) or 76 仄声 (tone=ZE) ones."""
+    _check_tone(tone)
     return [name for name, group_tone in _rhyme_table().group_tones.items() if tone in (None, group_tone)]
 
 
@@ -230,9 +235,7 @@ def position_requirements(form: str, start: str, first_line_rhymed: bool) -> lis
 
 def characters_fitting(vocab: Sequence[str], tone: str | None, rhyme_group: str | None = None) -> list[bool]:
     """Per vocabulary entry: does it fit `tone` (BOTH fits either, UNKNOWN only None) and `rhyme_group`?"""
-    if tone not in (PING, ZE, None):
-        raise ConfigError(f"tone must be 'ping', 'ze' or None; got {tone!r}.",
-                          f"tone 必须是 'ping'、'ze' 或 None；收到的是 {tone!r}。")
+    _check_tone(tone)
     group = None if rhyme_group is None else _group_name(rhyme_group)
     if group is not None and tone not in (None, _rhyme_table().group_tones[group]):
         raise ConfigError(f"The rhyme group {group} holds no {tone} characters; ask for its own tone or None.",
