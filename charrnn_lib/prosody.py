@@ -39,12 +39,10 @@ import re
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from pathlib import Path
-from typing import Any
 
 import opencc
 
-from charrnn_lib.datasets import _HAN as _HAN_RANGES
-from charrnn_lib.datasets import five_character_couplets, to_simplified
+from charrnn_lib.datasets.recipes import HAN_CHARACTERS, to_simplified
 from charrnn_lib.errors import ConfigError
 
 PING, ZE, BOTH, UNKNOWN = "ping", "ze", "both", "unknown"
@@ -55,7 +53,7 @@ STARTS = ("pingqi", "zeqi")  # 平起 / 仄起: the class of line 1's second cha
 # The line type fixed by its 2nd character and its last (二四分明 gives the 4th, the rest follow the type).
 _LINE_TYPES = {(ZE, ZE): "仄仄平平仄", (PING, PING): "平平仄仄平", (PING, ZE): "平平平仄仄", (ZE, PING): "仄仄仄平平"}
 _TONE_OF_MARK = {"平": PING, "仄": ZE}
-_HAN = re.compile(f"[{_HAN_RANGES}]")  # the corpus's own rule for a Han character
+_HAN = re.compile(f"[{HAN_CHARACTERS}]")  # the corpus's own rule for a Han character
 _TABLE_GROUP = re.compile(r"^(?:上平|下平|上|去|入)聲[一二三四五六七八九十]+(.+)$")  # 上平聲一東 → 東
 _NAME_OVERRIDES = {"筿": "筱"}  # OpenCC writes 篠 as the variant 筿; rhyme books print 筱
 _ODD_LINE_ENDS, _EVEN_LINE_ENDS = "，", "。？！；"
@@ -421,13 +419,3 @@ def check_poem(poem: str | Sequence[str], pattern: Pattern | None = None) -> For
     candidates = [_report(lines, Pattern(form, start, rhymed))
                   for rhymed in (False, True) for start in ("zeqi", "pingqi")]
     return min(candidates, key=lambda report: sum(len(rule.violations) for rule in report.rules.values()))
-
-
-def select_wujue(poems: Iterable[dict[str, Any]]) -> list[str]:
-    """The 五言绝句 among chinese-poetry poem dicts, each as one simplified line 五字，五字。五字，五字。
-
-    A quatrain has exactly two paragraphs, each a Han-only couplet 五字，五字。 (the corpus's own couplet rule).
-    """
-    quatrains = ["".join(poem["paragraphs"]) for poem in poems
-                 if len(poem.get("paragraphs") or []) == 2 and five_character_couplets([poem])]
-    return to_simplified("\n".join(quatrains)).split("\n") if quatrains else []

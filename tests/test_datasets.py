@@ -17,7 +17,8 @@ from charrnn_lib.cli_data import add_data_parser
 from charrnn_lib.datasets import fetch, recipes
 from charrnn_lib.errors import DatasetError
 
-ISSUE_CORPORA = {"tang", "tang_hzy46", "tang300", "anna", "tinyshakespeare", "shakespeare", "japanese", "python_code"}
+ISSUE_CORPORA = {"tang", "tang_hzy46", "tang_wujue", "tang300", "anna", "tinyshakespeare", "shakespeare", "japanese",
+                 "python_code"}
 REPOSITORY = Path(__file__).resolve().parent.parent
 SHARED = REPOSITORY.parent / "shared" / "datasets"
 
@@ -312,7 +313,7 @@ def npm_tarball(tmp_path_factory) -> Path:
     return fetch.npm_pack(tang, tang.sources[-1], tmp_path_factory.mktemp("npm"))
 
 
-@pytest.mark.parametrize("name", ["tang", "tang300"])
+@pytest.mark.parametrize("name", ["tang", "tang_wujue", "tang300"])
 def test_prepared_from_the_real_npm_package_matches_the_catalog(name, npm_tarball, folders, monkeypatch):
     """Integrity, recipe and OpenCC end to end on the real package: about 3 s each after the pack."""
     monkeypatch.setattr(fetch, "npm_pack", lambda corpus, source, destination: npm_tarball)

@@ -9,6 +9,7 @@ import sys
 
 import pytest
 
+from charrnn_lib.datasets import recipes
 from charrnn_lib.errors import ConfigError
 from charrnn_lib.prosody import (
     BOTH,
@@ -23,7 +24,6 @@ from charrnn_lib.prosody import (
     position_requirements,
     rhyme_group_names,
     rhyme_groups,
-    select_wujue,
     tone_classes,
     tone_marks,
 )
@@ -282,7 +282,7 @@ def test_every_poem_that_meets_the_requirements_passes_the_check(pattern):
         assert report.passed, report.describe()
 
 
-def test_select_wujue_keeps_quatrains_as_simplified_one_line_poems():
+def test_the_quatrain_corpus_keeps_each_wujue_once_simplified_with_every_20th_held_out_at_the_end():
     poems = [
         {"title": "登鸛雀樓", "paragraphs": ["白日依山盡，黃河入海流。", "欲窮千里目，更上一層樓。"]},
         {"title": "律詩", "paragraphs": ["國破山河在，城春草木深。", "感時花濺淚，恨別鳥驚心。",
@@ -293,8 +293,11 @@ def test_select_wujue_keeps_quatrains_as_simplified_one_line_poems():
         {"title": "無詩"},
         {"title": "聽箏", "paragraphs": ["鳴箏金粟柱，素手玉房前。", "欲得周郎顧，時時誤拂弦。"]},
     ]
-    assert select_wujue(poems) == [DENGGUANQUE, TINGZHENG]
-    assert select_wujue([]) == []
+    assert recipes.tang_quatrains([poems]) == f"{DENGGUANQUE}\n{TINGZHENG}\n"
+    assert recipes.tang_quatrains([]) == ""
+    many = [{"paragraphs": [f"{a}日依山盡，黃河入海流。", "欲窮千里目，更上一層樓。"]} for a in "一二三四五六七八九十"]
+    lines = recipes.tang_quatrains([many * 5], held_out_every=4).splitlines()  # 50 poems, 10 distinct texts
+    assert [line[0] for line in lines] == list("一二三五六七九十四八")  # the 4th and 8th text held out, at the end
 
 
 def test_prosody_imports_neither_tensorflow_nor_the_package_init():

@@ -20,8 +20,8 @@ from charrnn_lib.datasets.catalog import Source
 from charrnn_lib.errors import CorpusError, DatasetError
 from charrnn_lib.text import read_corpus
 
-_HAN = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f"
-_COUPLET = re.compile(f"[{_HAN}]{{5}}，[{_HAN}]{{5}}。")
+HAN_CHARACTERS = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f"
+_COUPLET = re.compile(f"[{HAN_CHARACTERS}]{{5}}，[{HAN_CHARACTERS}]{{5}}。")
 _EDITORIAL_NOTE = re.compile(r"[(（][^)）]*[)）]")  # "(明年 一作：年年)": variant readings, not the poem
 _GUTENBERG_START = re.compile(
     r"^\*\*\*\s*START OF (?:THE|THIS) PROJECT GUTENBERG E-?BOOK.*$", re.MULTILINE | re.IGNORECASE
@@ -97,6 +97,27 @@ def tang_couplets(poem_files: Iterable[list[dict[str, Any]]]) -> str:
     return to_simplified("\n".join(couplets)) + "\n"
 
 
+def five_character_quatrains(poems: Iterable[dict[str, Any]]) -> list[str]:
+    """The 五言绝句 among chinese-poetry poem dicts, each one traditional line 五字，五字。五字，五字。
+
+    A quatrain has exactly two paragraphs, each a Han-only couplet 五字，五字。 (the couplet rule of `tang`).
+    """
+    return ["".join(poem["paragraphs"]) for poem in poems
+            if len(poem.get("paragraphs") or []) == 2 and five_character_couplets([poem])]
+
+
+def tang_quatrains(poem_files: Iterable[list[dict[str, Any]]], held_out_every: int = 20) -> str:
+    """One simplified 五言绝句 per line, each text once; every `held_out_every`-th poem moved to the end, held out.
+
+    The held-out poems are the last lines, so the tail that training holds out for validation is made of them.
+    """
+    quatrains = five_character_quatrains(poem for poems in poem_files for poem in poems)
+    unique = list(dict.fromkeys(to_simplified("\n".join(quatrains)).split("\n"))) if quatrains else []
+    training = [poem for index, poem in enumerate(unique) if index % held_out_every != held_out_every - 1]
+    held_out = [poem for index, poem in enumerate(unique) if index % held_out_every == held_out_every - 1]
+    return "".join(f"{poem}\n" for poem in training + held_out)
+
+
 def tang300_poems(book: dict[str, Any]) -> str:
     """One poem per line as `形式：诗`, simplified, variant-reading notes and stray spaces removed."""
     lines = []
@@ -134,6 +155,7 @@ RECIPES: dict[str, Callable[[Path, Source], str]] = {
     "gutenberg": _from_text_file(strip_gutenberg),
     "aozora": _from_text_file(strip_aozora),
     "tang_couplets": lambda raw, source: tang_couplets(read_tarball_json(raw, source.members)),
+    "tang_quatrains": lambda raw, source: tang_quatrains(read_tarball_json(raw, source.members)),
     "tang300_poems": lambda raw, source: tang300_poems(read_tarball_json(raw, source.members)[0]),
     "python_stdlib": lambda raw, source: python_code(raw, source.max_characters),
 }
