@@ -26,11 +26,11 @@ _EXPORTS = {
 # (tests/test_package.py checks it).
 _MODULE_OF = {name: module for module, names in _EXPORTS.items() for name in names}
 
-__all__ = sorted([*_MODULE_OF, "checks", "datasets", "notebook", "plots"])
+__all__ = sorted([*_MODULE_OF, "checks", "datasets", "lessons", "prosody"])
 
 
 def __getattr__(name: str):
-    # Every module is also a namespace: cr.checks.check_one_hot, cr.datasets.load, cr.gradients.…
+    # Every module is also a namespace: cr.checks.check_one_hot, cr.datasets.load, cr.lessons.gradients, …
     if name in _MODULE_OF:
         value = getattr(importlib.import_module(f"charrnn_lib.{_MODULE_OF[name]}"), name)
     elif not name.startswith("_") and importlib.util.find_spec(f"charrnn_lib.{name}") is not None:

@@ -30,7 +30,8 @@ def run_python(code: str, **environment: str) -> subprocess.CompletedProcess:
 
 def test_the_lesson_setup_prints_no_tensorflow_notices_but_passes_other_stderr_lines_on():
     result = run_python(
-        "from charrnn_lib import notebook, backend\n"
+        "from charrnn_lib import backend\n"
+        "from charrnn_lib.lessons import notebook\n"
         "notebook.setup(seed=1)\n"
         "import keras\n"
         "keras.layers.LSTM(4)(keras.ops.ones((1, 3, 2)))\n"

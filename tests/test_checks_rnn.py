@@ -8,8 +8,7 @@ from check_helpers import only_line, stub
 
 from charrnn_lib import checks
 from charrnn_lib.checks import Status
-from charrnn_lib.parameters import rnn_parameter_count
-from charrnn_lib.scratch_rnn import lstm_step, rnn_forward, rnn_step, sigmoid
+from charrnn_lib.lessons.scratch_rnn import lstm_step, rnn_forward, rnn_parameter_count, rnn_step, sigmoid
 
 
 @pytest.fixture(autouse=True)

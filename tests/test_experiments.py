@@ -1,4 +1,4 @@
-"""charrnn_lib.experiments: a grid of short runs, each measured in its own folder, compared in bits per character."""
+"""lessons.experiments: a grid of short runs, each measured in its own folder, compared in bits per character."""
 
 from __future__ import annotations
 
@@ -12,10 +12,12 @@ matplotlib.use("Agg")  # tests only: notebooks keep their inline backend
 import numpy as np
 import pytest
 
-from charrnn_lib import checkpoints, plots
+from charrnn_lib import checkpoints
 from charrnn_lib.config import TrainConfig
 from charrnn_lib.errors import CharRNNError, ConfigError, CorpusError, DatasetError
-from charrnn_lib.experiments import (
+from charrnn_lib.history import TrainingHistory
+from charrnn_lib.lessons import plots
+from charrnn_lib.lessons.experiments import (
     Experiment,
     best_validation_bpc,
     load_corpora,
@@ -23,7 +25,6 @@ from charrnn_lib.experiments import (
     run_experiments,
     unigram_bits_per_character,
 )
-from charrnn_lib.history import TrainingHistory
 from charrnn_lib.model import build_char_rnn
 
 TEXTS = {"cycle": "abcdefghij\n" * 40, "pairs": "ab" * 300}  # 440 and 600 characters of self-made text

@@ -1,4 +1,4 @@
-"""charrnn_lib.gradients: per-step gradient norms match the analysis, and the clipping references match TensorFlow."""
+"""lessons.gradients: per-step gradient norms match the analysis, and the clipping references match TensorFlow."""
 
 from __future__ import annotations
 
@@ -7,8 +7,8 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from charrnn_lib import gradients
 from charrnn_lib.errors import CharRNNError
+from charrnn_lib.lessons import gradients
 
 
 def linear_rnn(recurrent_kernel, kernel, *, return_sequences=False):

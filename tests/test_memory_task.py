@@ -1,4 +1,4 @@
-"""charrnn_lib.memory_task: the recall data asks for the character k steps back, and the comparison runs."""
+"""charrnn_lib.lessons.memory_task: the recall data asks for the character k steps back, and the comparison runs."""
 
 from __future__ import annotations
 
@@ -7,14 +7,14 @@ import numpy as np
 import pytest
 
 from charrnn_lib.errors import ConfigError
-from charrnn_lib.memory_task import (
+from charrnn_lib.lessons.memory_task import (
     RecallSettings,
     build_recall_model,
     compare_cells,
     make_recall_data,
     train_on_growing_k,
 )
-from charrnn_lib.parameters import rnn_parameter_count
+from charrnn_lib.lessons.scratch_rnn import rnn_parameter_count
 
 
 @pytest.mark.parametrize("k", [0, 1, 5, 30])

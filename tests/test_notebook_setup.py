@@ -1,4 +1,4 @@
-"""The notebook opening (`charrnn_lib.notebook.setup`) and the nbval configuration (sanitizers, stderr)."""
+"""The notebook opening (`charrnn_lib.lessons.notebook.setup`) and the nbval configuration (sanitizers, stderr)."""
 
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ import pytest
 from matplotlib import font_manager
 from nbformat.v4 import new_code_cell, new_notebook, new_output
 
-from charrnn_lib import notebook
+from charrnn_lib.lessons import notebook
 
 TESTS = Path(__file__).resolve().parent
 

@@ -1,4 +1,4 @@
-"""charrnn_lib.plots: each helper draws the data it is given, labelled, and returns its Figure."""
+"""charrnn_lib.lessons.plots: each helper draws the data it is given, labelled, and returns its Figure."""
 
 from __future__ import annotations
 
@@ -13,10 +13,10 @@ import numpy as np
 import pytest
 from matplotlib.figure import Figure
 
-from charrnn_lib import plots
 from charrnn_lib.batches import make_batches
 from charrnn_lib.errors import CharRNNError
 from charrnn_lib.history import TrainingHistory
+from charrnn_lib.lessons import plots
 
 
 def tick_texts(ticks) -> list[str]:

@@ -1,4 +1,4 @@
-"""charrnn_lib.scratch_rnn and .parameters: the NumPy cells and the parameter counts agree with Keras' own layers."""
+"""lessons.scratch_rnn: the NumPy cells and the parameter counts agree with Keras' own layers."""
 
 from __future__ import annotations
 
@@ -7,8 +7,14 @@ import numpy as np
 import pytest
 
 from charrnn_lib.errors import ConfigError
-from charrnn_lib.parameters import rnn_parameter_count
-from charrnn_lib.scratch_rnn import lstm_step, rnn_forward, rnn_step, simple_rnn_weights, trace_lstm
+from charrnn_lib.lessons.scratch_rnn import (
+    lstm_step,
+    rnn_forward,
+    rnn_parameter_count,
+    rnn_step,
+    simple_rnn_weights,
+    trace_lstm,
+)
 
 LAYERS = {"rnn": keras.layers.SimpleRNN, "lstm": keras.layers.LSTM, "gru": keras.layers.GRU}
 

@@ -31,7 +31,7 @@ if str(ROOT) not in sys.path:
 
 from charrnn_lib.atomic import write_text_atomic  # noqa: E402
 from charrnn_lib.batches import make_batches  # noqa: E402
-from charrnn_lib.notebook import PALETTE  # noqa: E402
+from charrnn_lib.lessons.notebook import PALETTE  # noqa: E402
 from charrnn_lib.sample import apply_temperature  # noqa: E402
 
 ASSETS = ROOT / "assets"

@@ -115,7 +115,7 @@ def _lint_shape(cells: list[nbformat.NotebookNode], name: str) -> list[str]:
     code = [cell for cell in cells if cell.cell_type == "code"]
     if not code or not SETUP_CALL.search(code[0].source) or "# NBVAL_IGNORE_OUTPUT" not in code[0].source:
         problems.append(f"{name}: the first code cell must be the setup cell, `# NBVAL_IGNORE_OUTPUT` and "
-                        "`cr.notebook.setup()`")
+                        "`cr.lessons.notebook.setup()`")
     headings = [line.strip() for cell in cells if cell.cell_type == "markdown" for line in cell.source.splitlines()]
     for heading in (SUMMARY, EXERCISES_HEADING):
         if heading not in headings:

@@ -1,4 +1,4 @@
-"""Checks for lesson 8 (hands-on experiments), against the reference in `charrnn_lib.experiments`."""
+"""Checks for lesson 8 (hands-on experiments), against the reference in `charrnn_lib.lessons.experiments`."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from collections.abc import Callable
 from typing import Any
 
 from charrnn_lib.checks.core import Case, CheckResult, Hint, run_check, values_equal
-from charrnn_lib.experiments import best_validation_bpc, unigram_bits_per_character
+from charrnn_lib.lessons.experiments import best_validation_bpc, unigram_bits_per_character
 
 # Two equally frequent characters (1 bit), one character (0 bits), four equally frequent ones (2 bits),
 # then uneven frequencies, where the entropy is below log2 of the number of distinct characters.

@@ -1,4 +1,4 @@
-"""Checks for lesson 5 (vanishing and exploding gradients), against the reference in `charrnn_lib.gradients`."""
+"""Checks for lesson 5 (vanishing and exploding gradients), against the reference in `charrnn_lib.lessons.gradients`."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from typing import Any
 import numpy as np
 
 from charrnn_lib.checks.core import Case, CheckResult, Hint, run_check, values_equal
-from charrnn_lib.gradients import clip_by_global_norm, global_norm
+from charrnn_lib.lessons.gradients import clip_by_global_norm, global_norm
 
 Tensors = list[np.ndarray]
 

@@ -1,4 +1,4 @@
-"""Checks for lessons 3 and 4 (recurrent cells by hand), against `charrnn_lib.scratch_rnn` and `parameters`."""
+"""Checks for lessons 3 and 4 (recurrent cells by hand), against `charrnn_lib.lessons.scratch_rnn` and `parameters`."""
 
 from __future__ import annotations
 
@@ -10,8 +10,15 @@ import keras
 import numpy as np
 
 from charrnn_lib.checks.core import Case, CheckResult, Hint, run_check, values_equal
-from charrnn_lib.parameters import BLOCKS, rnn_parameter_count
-from charrnn_lib.scratch_rnn import lstm_step, rnn_forward, rnn_step, sigmoid, simple_rnn_weights
+from charrnn_lib.lessons.scratch_rnn import (
+    BLOCKS,
+    lstm_step,
+    rnn_forward,
+    rnn_parameter_count,
+    rnn_step,
+    sigmoid,
+    simple_rnn_weights,
+)
 
 # (batch or None for one unbatched vector, input_dim, units). The first case is square, so weights used the
 # wrong way round give a wrong answer (with a hint) instead of a shape error.

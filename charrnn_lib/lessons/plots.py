@@ -23,7 +23,7 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import PercentFormatter
 
 from charrnn_lib.errors import CharRNNError
-from charrnn_lib.notebook import PALETTE
+from charrnn_lib.lessons.notebook import PALETTE
 from charrnn_lib.text import UNK_TOKEN
 
 # Characters that would be invisible or break a label, drawn as visible symbols.
@@ -175,7 +175,7 @@ def _cell_text(value: int, vocab: Sequence[str] | None) -> str:
 def plot_experiments(results: Sequence[Any], *, noise_group: str = "seed", ax: Axes | None = None) -> Figure:
     """Best validation bpc of each run as a bar, runs grouped by what was varied, each corpus's unigram bpc marked.
 
-    `results` are the `ExperimentResult`s of `cr.experiments.run_experiments`. A black tick on each bar
+    `results` are the `ExperimentResult`s of `cr.lessons.experiments.run_experiments`. A black tick on each bar
     marks the unigram bpc of its corpus (a model that ignores context): the further left of it a bar
     ends, the more the run learned from context. The baseline and `noise_group` runs (the same settings
     with other seeds) give the seed spread, shaded on every row of their corpus: a difference inside it is noise.
