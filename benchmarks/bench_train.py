@@ -23,13 +23,16 @@ import keras
 import numpy as np
 import tensorflow as tf
 from common import Contender, Measurement, Report, SeedConfig, fmt_rate, fmt_ratio, fmt_spread, log, per_round_ratios
+from previous_trainer import CompiledSteps
 
 from charrnn_lib import datasets
 from charrnn_lib.batches import make_batches, make_dataset
+from charrnn_lib.history import TrainingHistory
 from charrnn_lib.model import build_char_rnn
-from charrnn_lib.training import CompiledSteps, train
+from charrnn_lib.training import RecordTrainingLoss, ResetAtPassStart, compile_for_training, train
 
-LIBRARY = "charrnn_lib CompiledSteps"
+LIBRARY = "charrnn_lib train (model.fit)"
+PREVIOUS = "previous trainer (CompiledSteps)"
 
 
 @dataclasses.dataclass(frozen=True)
@@ -89,6 +92,21 @@ def library_contender(name: str, config: SeedConfig, batches, plan_steps: int, c
     return Contender(name, run, note, key)
 
 
+def fit_trainer_contender(config: SeedConfig, stream: np.ndarray, steps: int, chunk: int) -> Contender:
+    """What `train` runs: `model.fit` with `steps_per_execution`, its loss, and its per-call callbacks."""
+    settings = config.train_config(log_every_n=chunk, save_every_n=steps, max_steps=steps)
+    model = keras_trainer_model(config)
+    compile_for_training(model, settings, steps_per_execution=chunk)
+    bookkeeping = [ResetAtPassStart(steps), RecordTrainingLoss(TrainingHistory(), settings)]
+
+    def run() -> int:
+        model.fit(make_dataset(stream, config.num_seqs, config.num_steps), epochs=1, steps_per_epoch=steps,
+                  callbacks=bookkeeping, verbose=0, shuffle=False)
+        return steps * config.chars_per_batch
+
+    return Contender(LIBRARY, run, f"steps_per_execution={chunk}, the reset and loss-log callbacks", "library")
+
+
 def fit_contender(config: SeedConfig, stream: np.ndarray, steps: int) -> Contender:
     model = keras_trainer_model(config)
     dataset = make_dataset(stream, config.num_seqs, config.num_steps)  # the same batches, in stream order
@@ -137,8 +155,9 @@ def contenders_for(config: SeedConfig, plan: Plan, with_torch: bool, with_varian
     batches = make_batches(stream, config.num_seqs, config.num_steps)  # (steps, num_seqs, num_steps) each
     chunk_note = f"chunks of {plan.chunk} steps (as train() between log lines)"
     contenders = [
-        library_contender(LIBRARY, config, batches, plan.steps, plan.chunk, note=f"no XLA (the default), {chunk_note}",
-                          key="library"),
+        fit_trainer_contender(config, stream, plan.steps, plan.chunk),
+        library_contender(PREVIOUS, config, batches, plan.steps, plan.chunk, note=f"no XLA, {chunk_note}",
+                          key="previous"),
         fit_contender(config, stream, plan.steps),
     ]
     if with_torch:
@@ -176,8 +195,10 @@ def throughput_section(config: SeedConfig, plan: Plan, rounds: int, ceiling: com
         fastest_torch = [max(rates) for rates in zip(*(m.rates for m in torch_rows), strict=True)]
         report.ratio(f"{prefix}/vs-torch", per_round_ratios(library.rates, fastest_torch),
                      "library trainer ÷ the faster PyTorch row of the round (chars/s)", "≥ 1.0")
+    report.ratio(f"{prefix}/vs-previous", per_round_ratios(library.rates, by_name[PREVIOUS].rates),
+                 "library trainer (model.fit) ÷ the previous CompiledSteps trainer, same rounds", "≥ 0.97")
     report.ratio(f"{prefix}/vs-fit", per_round_ratios(library.rates, fit.rates),
-                 "library trainer ÷ plain model.fit", "≥ 1.3")
+                 "library trainer ÷ plain model.fit")
     if torch_rows:
         report.ratio(f"{prefix}/fit-vs-torch", per_round_ratios(fit.rates, fastest_torch),
                      "plain model.fit ÷ the faster PyTorch row")
@@ -223,7 +244,7 @@ def _baselines(measurements: list[Measurement], library: Measurement) -> list[tu
 
 
 def _fastest_keras(measurements: list[Measurement]) -> Measurement:
-    keras_trainers = [m for m in measurements if m.name == LIBRARY or m.name.startswith("variant: ")]
+    keras_trainers = [m for m in measurements if m.name in (LIBRARY, PREVIOUS) or m.name.startswith("variant: ")]
     return max(keras_trainers, key=lambda m: m.median_rate)
 
 
@@ -261,6 +282,48 @@ def quality_section(configs: list[SeedConfig], plans: dict[str, Plan], report: R
                    "digit for digit).\n\n" + table + "\n\n" + "\n".join(lines))
 
 
+MEMORY_CORPUS_BYTES = 60_000_000
+_MEASURE_PEAK = """
+import resource, sys, tempfile
+import charrnn_lib as cr
+text = cr.read_corpus(sys.argv[1])
+config = cr.TrainConfig.from_knobs(num_seqs=32, num_steps=26, lstm_size=128, num_layers=2, max_vocab=100,
+                                   validation_fraction=0.01, max_steps=10, save_every_n=10, log_every_n=10, seed=1)
+with tempfile.TemporaryDirectory() as run_dir:
+    cr.train(text, config, run_dir, verbose=0, keep_checkpoints=1)
+print(len(text), resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
+"""
+
+
+def memory_section(report: Report) -> None:
+    """Peak memory of `train` on a 60 MB corpus, above the same run on a small one: bytes per character."""
+    import subprocess
+    import sys
+
+    rng = np.random.default_rng(0)
+    alphabet = np.frombuffer(b"abcdefghijklmnopqrstuvwxyz ABCDEFGHIJKLMNOPQRSTUVWXYZ.,;:!?'\n0123456789", np.uint8)
+    peaks = {}
+    with tempfile.TemporaryDirectory() as folder:
+        for label, size in (("small", 200_000), ("60 MB", MEMORY_CORPUS_BYTES)):
+            path = f"{folder}/{label.replace(' ', '')}.txt"
+            with open(path, "wb") as handle:
+                for start in range(0, size, 10_000_000):
+                    handle.write(alphabet[rng.integers(0, len(alphabet), min(10_000_000, size - start))].tobytes())
+            log(f"[memory] training on the {label} corpus in a fresh process")
+            result = subprocess.run([sys.executable, "-c", _MEASURE_PEAK, path], capture_output=True, text=True,
+                                    check=True)
+            chars, peak_kib = (int(value) for value in result.stdout.split()[-2:])
+            peaks[label] = (chars, peak_kib * 1024)
+    (small_chars, small_peak), (big_chars, big_peak) = peaks["small"], peaks["60 MB"]
+    per_char = (big_peak - small_peak) / (big_chars - small_chars)
+    rows = [[label, f"{chars:,}", f"{peak / 2**20:,.0f}"] for label, (chars, peak) in peaks.items()]
+    report.add("## Memory: peak RSS of `train` by corpus size\n\n" + common.markdown_table(
+        ["corpus", "characters", "peak RSS MiB"], rows, "lrr") +
+        f"\n\n{per_char:.2f} bytes per character above the small run (the framework's own footprint); "
+        "the trainer before issue #15 took about 23.")
+    report.ratio("memory/bytes-per-char", [per_char], "peak RSS growth per corpus character", "≤ 5")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true", help="smoke run (1-2 minutes), same ratio lines")
@@ -271,6 +334,7 @@ def main() -> None:
     parser.add_argument("--no-variants", action="store_true", help="skip the design variants")
     parser.add_argument("--no-quality", action="store_true", help="skip the validation-loss check")
     parser.add_argument("--quality-only", action="store_true", help="only the validation-loss check")
+    parser.add_argument("--memory", action="store_true", help="also the peak memory on a 60 MB corpus (2 processes)")
     args = parser.parse_args()
     common.set_threads(args.threads)
     plans = QUICK_PLANS if args.quick else FULL_PLANS
@@ -279,14 +343,16 @@ def main() -> None:
 
     report, ceiling, has_torch = common.start_report(
         "Training throughput" + (" (--quick)" if args.quick else ""),
-        " The library row calls `CompiledSteps.train` in chunks, as `charrnn_lib.training.train` does between log "
-        "lines.")
+        " The library row runs `model.fit` as `charrnn_lib.training.train` does; the previous trainer's "
+        "`CompiledSteps` (benchmarks/previous_trainer.py) runs in the same rounds.")
     for config in configs if not args.quality_only else []:
         plan = plans[config.name]
         throughput_section(config, plan, args.rounds or plan.rounds, ceiling, report, has_torch,
                            with_variants=not args.no_variants and not args.quick)
     if not args.no_quality and not args.quick:
         quality_section(configs, plans, report)
+    if args.memory:
+        memory_section(report)
     common.finish_report(report)
 
 

@@ -65,7 +65,7 @@ class SeedConfig:
                      num_layers=self.num_layers, use_embedding=self.use_embedding,
                      embedding_size=self.embedding_size, train_keep_prob=self.keep_prob,
                      learning_rate=self.learning_rate, grad_clip=self.grad_clip, max_vocab=self.vocab_size - 1)
-        return TrainConfig(**{**knobs, **overrides})
+        return TrainConfig.from_knobs(**{**knobs, **overrides})
 
     def converter(self) -> TextConverter:
         """A synthetic vocabulary of the right size (CJK ideographs), `<unk>` being the last id."""

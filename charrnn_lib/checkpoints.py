@@ -19,7 +19,6 @@ import keras
 from charrnn_lib.atomic import atomic_path
 from charrnn_lib.config import TrainConfig
 from charrnn_lib.errors import CheckpointError
-from charrnn_lib.model import build_char_rnn
 from charrnn_lib.text import TextConverter
 
 CONFIG_FILE = "config.json"
@@ -46,6 +45,15 @@ def list_checkpoints(run_dir: str | os.PathLike) -> list[tuple[int, Path]]:
         if match:
             found.append((int(match.group(1)), path))
     return sorted(found)
+
+
+def checkpoint_step(path: str | os.PathLike) -> int:
+    """The step a checkpoint was saved at, read from its name `ckpt-<step>.keras`."""
+    match = _CHECKPOINT_PATTERN.match(Path(path).name)
+    if match is None:
+        raise CheckpointError(f"{path} is not named like a checkpoint (ckpt-<step>.keras).",
+                              f"{path} 的文件名不像检查点（应为 ckpt-<step>.keras）。")
+    return int(match.group(1))
 
 
 def latest_checkpoint(run_dir: str | os.PathLike) -> Path | None:
@@ -120,26 +128,6 @@ def load_run(run_dir: str | os.PathLike, converter_path: str | os.PathLike | Non
             f"请使用该运行保存的 converter.json。",
         )
     return config, converter
-
-
-def build_from_config(config: TrainConfig, vocab_size: int, batch_size: int, *, training: bool,
-                      unroll: bool = False) -> keras.Model:
-    """Rebuild the run's architecture: at `num_seqs` for training, or at any batch size for sampling.
-
-    `unroll` (training only) unrolls the recurrent layers over `num_steps`; see `build_char_rnn`.
-    """
-    return build_char_rnn(
-        vocab_size,
-        lstm_size=config.lstm_size,
-        num_layers=config.num_layers,
-        use_embedding=config.use_embedding,
-        embedding_size=config.embedding_size,
-        keep_prob=config.train_keep_prob if training else 1.0,
-        batch_size=batch_size,
-        stateful=True,
-        cell=config.cell,
-        unroll_steps=config.num_steps if unroll else None,
-    )
 
 
 def load_weights(model: keras.Model, checkpoint: str | os.PathLike) -> None:

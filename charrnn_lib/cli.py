@@ -3,18 +3,18 @@
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import logging
 import os
 import sys
 from collections.abc import Sequence
 
 from charrnn_lib import backend
-from charrnn_lib.config import TrainConfig
+from charrnn_lib.config import KNOBS, ModelConfig, TrainConfig
 from charrnn_lib.errors import CharRNNError, MissingBackendError
 
 EXIT_USER_ERROR = 2
 EXIT_INTERRUPTED = 130
-_DEFAULTS = TrainConfig()
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -38,29 +38,7 @@ def _add_train_parser(commands) -> None:
     source = train.add_mutually_exclusive_group(required=True)
     source.add_argument("--input_file", help="UTF-8 text file to learn from · UTF-8 编码的训练文本")
     source.add_argument("--dataset", help="a corpus from the catalog (see `charrnn data list`) · 语料库名称")
-    train.add_argument("--name", default=_DEFAULTS.name, help="run name: model/<name>/ · 模型名 (default: %(default)s)")
-    knobs = {
-        "num_seqs": (int, "sequences per batch · 每批序列数"),
-        "num_steps": (int, "characters per sequence (time steps) · 每条序列的长度"),
-        "lstm_size": (int, "hidden units per LSTM layer · LSTM 隐藏单元数"),
-        "num_layers": (int, "number of LSTM layers · LSTM 层数"),
-        "embedding_size": (int, "embedding size · 嵌入维度"),
-        "max_steps": (int, "training steps (batches) in total · 总训练步数"),
-        "save_every_n": (int, "validate and save a checkpoint every n steps · 每 n 步验证并保存"),
-        "log_every_n": (int, "log every n steps · 每 n 步打印日志"),
-        "max_vocab": (int, "keep the most frequent characters, the rest become <unk> · 词表最大字符数"),
-        "learning_rate": (float, "Adam learning rate · 学习率"),
-        "train_keep_prob": (float, "probability of keeping a unit in dropout · dropout 保留概率"),
-        "grad_clip": (float, "clip gradients to this global norm · 梯度裁剪阈值"),
-        "validation_fraction": (float, "tail of the corpus held out for validation · 验证集比例"),
-    }
-    for knob, (kind, text) in knobs.items():
-        train.add_argument(f"--{knob}", type=kind, default=getattr(_DEFAULTS, knob),
-                           help=f"{text} (default: %(default)s)")
-    train.add_argument("--use_embedding", action="store_true", help="embedding instead of one-hot input · 使用嵌入层")
-    train.add_argument("--cell", choices=["lstm", "gru", "rnn"], default=_DEFAULTS.cell,
-                       help="recurrent cell · 循环单元 (default: %(default)s)")
-    train.add_argument("--seed", type=int, help="random seed for a reproducible run · 随机种子")
+    _add_setting_flags(train)
     train.add_argument("--unroll", action="store_true",
                        help="unroll the LSTM over num_steps: slower start, faster steps for big models on CPU · "
                             "按时间步展开 LSTM：启动更慢，大模型在 CPU 上训练更快")
@@ -68,6 +46,20 @@ def _add_train_parser(commands) -> None:
     train.add_argument("--no_resume", action="store_true",
                        help="start over even if model/<name>/ has a checkpoint · 不从已有检查点继续")
     train.set_defaults(func=_run_train)
+
+
+def _add_setting_flags(parser: argparse.ArgumentParser) -> None:
+    """One flag per field of the settings, named as the field (the seed lessons' names), with its help and default."""
+    fields = [field for field in dataclasses.fields(TrainConfig) if field.name != "model"]
+    for field in [*dataclasses.fields(ModelConfig), *fields]:
+        options = dict(field.metadata)
+        default = field.default
+        if isinstance(default, bool):
+            parser.add_argument(f"--{field.name}", action="store_true", **options)
+            continue
+        options.setdefault("type", type(default))
+        suffix = " (default: %(default)s)" if default is not None else ""
+        parser.add_argument(f"--{field.name}", default=default, **{**options, "help": options["help"] + suffix})
 
 
 def _add_sample_parser(commands) -> None:
@@ -101,7 +93,7 @@ def _run_train(args: argparse.Namespace) -> int:
     from charrnn_lib.text import read_corpus
     from charrnn_lib.training import train
 
-    config = TrainConfig(**{knob: getattr(args, knob) for knob in TrainConfig().to_dict() if hasattr(args, knob)})
+    config = TrainConfig.from_knobs(**{knob: getattr(args, knob) for knob in ("name", *KNOBS)})
     if args.dataset:
         from charrnn_lib.datasets import load
 

@@ -1,4 +1,4 @@
-"""What a run measured: training loss and speed at each log step, validation loss and bits per character."""
+"""What a run measured: training loss and speed at each log step; validation loss, bits per character, perplexity."""
 
 from __future__ import annotations
 
@@ -32,6 +32,7 @@ class TrainingHistory:
     val_steps: list[int] = dataclasses.field(default_factory=list)
     val_loss: list[float] = dataclasses.field(default_factory=list)
     val_bpc: list[float] = dataclasses.field(default_factory=list)
+    val_perplexity: list[float] = dataclasses.field(default_factory=list)
     train_seconds: float = 0.0
 
     def record_training(self, step: int, loss: float, seconds_per_batch: float, chars_per_second: float) -> None:
@@ -44,6 +45,7 @@ class TrainingHistory:
         self.val_steps.append(step)
         self.val_loss.append(loss)
         self.val_bpc.append(bits_per_character(loss))
+        self.val_perplexity.append(perplexity(loss))
 
     def save(self, path: str | os.PathLike) -> None:
         write_text_atomic(path, json.dumps(dataclasses.asdict(self), indent=1) + "\n")

@@ -4,10 +4,47 @@ from __future__ import annotations
 
 import keras
 
-from charrnn_lib.config import require_cell, require_positive_whole_numbers
+from charrnn_lib.config import ModelConfig, require_keep_prob, require_positive_whole_numbers
 from charrnn_lib.errors import ConfigError
 
 _RECURRENT_LAYERS = {"lstm": keras.layers.LSTM, "gru": keras.layers.GRU, "rnn": keras.layers.SimpleRNN}
+
+
+def build_model(settings: ModelConfig, vocab_size: int, batch_size: int | None, *, keep_prob: float = 1.0,
+                stateful: bool = True, unroll: bool = False) -> keras.Model:
+    """Build the functional model mapping ids `(batch, time)` to logits `(batch, time, vocab_size)`.
+
+    A stateful model needs a fixed `batch_size` (`settings.num_seqs` to train, 1 to sample): it keeps one
+    hidden state per batch row and carries it into the next call, which is how training continues a stream
+    across batches. Layer names are fixed so weights saved from the training model load into a sampling model.
+    `keep_prob` below 1 adds dropout after each recurrent layer (training; it has no weights).
+
+    `unroll` fixes the sequence length to `settings.num_steps` and unrolls the recurrent layers over it: one
+    copy of the cell per time step instead of a loop. That takes longer to build but trains large LSTMs faster
+    on CPU (benchmarks/RESULTS.md); the default keeps a loop that accepts any length.
+    """
+    require_positive_whole_numbers(vocab_size=vocab_size)
+    if stateful and batch_size is None:
+        raise ConfigError(
+            "A stateful model needs a fixed batch_size (the number of streams it keeps state for); "
+            "pass batch_size=num_seqs for training or 1 for sampling, or stateful=False.",
+            "有状态模型需要固定的 batch_size（它为每条序列保存一个隐状态）；训练时传 batch_size=num_seqs，"
+            "采样时传 1，或者设 stateful=False。",
+        )
+    ids = keras.Input(batch_shape=(batch_size, settings.num_steps if unroll else None), dtype="int32", name="ids")
+    if settings.use_embedding:
+        x = keras.layers.Embedding(vocab_size, settings.embedding_size, name="embedding")(ids)  # (batch, time, emb)
+    else:
+        x = OneHot(vocab_size, name="one_hot")(ids)  # (batch, time, vocab_size)
+    recurrent_layer = _RECURRENT_LAYERS[settings.cell]
+    for index in range(1, settings.num_layers + 1):
+        # Default activations and no recurrent dropout keep the LSTM/GRU on the fused cuDNN kernel on GPUs.
+        x = recurrent_layer(settings.lstm_size, return_sequences=True, stateful=stateful, unroll=unroll,
+                            name=f"{settings.cell}_{index}")(x)  # (batch, time, lstm_size)
+        if keep_prob < 1.0:
+            x = keras.layers.Dropout(1.0 - keep_prob, name=f"dropout_{index}")(x)
+    logits = keras.layers.Dense(vocab_size, name="logits")(x)  # (batch, time, vocab_size)
+    return keras.Model(ids, logits, name=f"char_{settings.cell}")
 
 
 def build_char_rnn(
@@ -23,33 +60,18 @@ def build_char_rnn(
     cell: str = "lstm",
     unroll_steps: int | None = None,
 ) -> keras.Model:
-    """Build the functional model mapping ids `(batch, time)` to logits `(batch, time, vocab_size)`.
+    """`build_model` with the architecture given as keywords, for lessons that build a model by hand.
 
-    A stateful model needs a fixed `batch_size`: it keeps one hidden state per batch row and carries it
-    into the next call, which is how training continues a stream across batches. Layer names are fixed
-    so weights saved from the training model load into a batch-1 sampling model.
-
-    `unroll_steps=n` fixes the sequence length to `n` and unrolls the recurrent layers over it: one copy of
-    the cell per time step instead of a loop. That takes longer to build but trains large LSTMs faster on CPU
-    (benchmarks/RESULTS.md); the default keeps a loop that accepts any length.
+    `unroll_steps=n` fixes the sequence length to `n` and unrolls the recurrent layers over it.
     """
-    _check_architecture(vocab_size, lstm_size, num_layers, embedding_size, keep_prob, batch_size, stateful, cell)
+    require_keep_prob("keep_prob", keep_prob)
     if unroll_steps is not None:
         require_positive_whole_numbers(unroll_steps=unroll_steps)
-    ids = keras.Input(batch_shape=(batch_size, unroll_steps), dtype="int32", name="ids")
-    if use_embedding:
-        x = keras.layers.Embedding(vocab_size, embedding_size, name="embedding")(ids)  # (batch, time, embedding)
-    else:
-        x = OneHot(vocab_size, name="one_hot")(ids)  # (batch, time, vocab_size)
-    recurrent_layer = _RECURRENT_LAYERS[cell]
-    for index in range(1, num_layers + 1):
-        # Default activations and no recurrent dropout keep the LSTM/GRU on the fused cuDNN kernel on GPUs.
-        x = recurrent_layer(lstm_size, return_sequences=True, stateful=stateful, unroll=unroll_steps is not None,
-                            name=f"{cell}_{index}")(x)
-        if keep_prob < 1.0:
-            x = keras.layers.Dropout(1.0 - keep_prob, name=f"dropout_{index}")(x)
-    logits = keras.layers.Dense(vocab_size, name="logits")(x)  # (batch, time, vocab_size)
-    return keras.Model(ids, logits, name=f"char_{cell}")
+    layout = {} if unroll_steps is None else {"num_steps": unroll_steps}
+    settings = ModelConfig(lstm_size=lstm_size, num_layers=num_layers, use_embedding=use_embedding,
+                           embedding_size=embedding_size, cell=cell, **layout)
+    return build_model(settings, vocab_size, batch_size, keep_prob=keep_prob, stateful=stateful,
+                       unroll=unroll_steps is not None)
 
 
 @keras.saving.register_keras_serializable(package="charrnn")
@@ -80,19 +102,3 @@ def reset_states(model: keras.Model) -> None:
     for layer in recurrent_layers(model):
         if layer.stateful:
             layer.reset_state()
-
-
-def _check_architecture(vocab_size, lstm_size, num_layers, embedding_size, keep_prob, batch_size, stateful, cell):
-    require_positive_whole_numbers(vocab_size=vocab_size, lstm_size=lstm_size, num_layers=num_layers,
-                                   embedding_size=embedding_size)
-    if not 0.0 < keep_prob <= 1.0:
-        raise ConfigError(f"keep_prob must be in (0, 1], got {keep_prob!r}.",
-                          f"keep_prob 必须在 (0, 1] 之间，收到 {keep_prob!r}。")
-    require_cell(cell)
-    if stateful and batch_size is None:
-        raise ConfigError(
-            "A stateful model needs a fixed batch_size (the number of streams it keeps state for); "
-            "pass batch_size=num_seqs for training or 1 for sampling, or stateful=False.",
-            "有状态模型需要固定的 batch_size（它为每条序列保存一个隐状态）；训练时传 batch_size=num_seqs，"
-            "采样时传 1，或者设 stateful=False。",
-        )

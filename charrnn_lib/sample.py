@@ -18,7 +18,7 @@ import tensorflow as tf
 from charrnn_lib import checkpoints
 from charrnn_lib.config import TrainConfig, require_positive_whole_numbers
 from charrnn_lib.errors import ConfigError, VocabularyError
-from charrnn_lib.model import recurrent_layers
+from charrnn_lib.model import build_model, recurrent_layers
 from charrnn_lib.text import TextConverter
 
 DEFAULT_TOP_N = 5
@@ -63,7 +63,7 @@ class Sampler:
     def model(self, batch_size: int) -> keras.Model:
         """A stateful model with `batch_size` rows and the trained weights (hidden state is not a weight)."""
         if batch_size not in self._models:
-            model = checkpoints.build_from_config(self.config, self.converter.vocab_size, batch_size, training=False)
+            model = build_model(self.config.model, self.converter.vocab_size, batch_size)
             if isinstance(self._weights_from, keras.Model):
                 model.set_weights(self._weights_from.get_weights())
             else:

@@ -92,10 +92,17 @@ class TextConverter:
         """The distinct characters of `text` that the vocabulary lacks, in order of appearance."""
         return list(dict.fromkeys(char for char in text if char not in self._char_to_id))
 
-    def encode(self, text: str) -> np.ndarray:
-        """Text → int32 ids; characters outside the vocabulary become `unk_id`."""
+    @property
+    def compact_dtype(self) -> np.dtype:
+        """The smallest unsigned integer type that holds every id: 1 or 2 bytes per character of a corpus."""
+        return next(np.dtype(kind) for kind in ("uint8", "uint16", "uint32")
+                    if self.vocab_size <= np.iinfo(kind).max + 1)
+
+    def encode(self, text: str, dtype: np.typing.DTypeLike = np.int32) -> np.ndarray:
+        """Text → ids (int32, or e.g. `compact_dtype` for a whole corpus); characters outside the vocabulary
+        become `unk_id`."""
         lookup, unk = self._char_to_id.get, self.unk_id
-        return np.fromiter((lookup(char, unk) for char in text), dtype=np.int32, count=len(text))
+        return np.fromiter((lookup(char, unk) for char in text), dtype=dtype, count=len(text))
 
     def decode(self, ids: Iterable[int]) -> str:
         """Ids → text; `unk_id` becomes the literal token `<unk>`."""

@@ -1,14 +1,16 @@
-"""Training: truncated backpropagation through time on a stateful model, with Adam and gradient clipping.
+"""Training: truncated backpropagation through time on a stateful model, with `model.fit`, Adam and clipping.
 
-Each batch row continues the same stream of text as in the previous batch, so the hidden state is
-carried from batch to batch and reset only at the start of each pass over the corpus. Many steps run
-inside one compiled TensorFlow function, so Python is not on the hot path.
+Each batch row continues the same stream of text as in the previous batch, so the hidden state is carried
+from batch to batch and reset only at the start of each pass over the corpus (one Keras epoch). Short
+callbacks do the bookkeeping `fit` does not: the reset, the loss log, validation and checkpoints, the stop at
+`max_steps`. `steps_per_execution` runs several steps per compiled call, so Python is not on the hot path.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import logging
+import math
 import os
 import time
 from pathlib import Path
@@ -17,18 +19,33 @@ import keras
 import tensorflow as tf
 
 from charrnn_lib import checkpoints
-from charrnn_lib.batches import count_batches, make_batches, split_train_validation
+from charrnn_lib.batches import count_batches, make_dataset, require_one_batch, split_train_validation
 from charrnn_lib.config import TrainConfig
 from charrnn_lib.errors import CheckpointError
-from charrnn_lib.history import TrainingHistory, bits_per_character
-from charrnn_lib.model import recurrent_layers, reset_states
+from charrnn_lib.history import TrainingHistory
+from charrnn_lib.model import build_model, recurrent_layers, reset_states
 from charrnn_lib.text import TextConverter
 
 logger = logging.getLogger("charrnn")
+STEPS_PER_EXECUTION = 10  # the most steps per compiled call; callbacks see every n-th batch, as Keras documents
+_MOST_PASS_TRIMMED = 0.02  # the share of a pass's batches the trainer may drop so that calls never straddle passes
 
-# Knobs that change the weights' shapes or the batch layout: a resumed run must keep them.
-_ARCHITECTURE_KNOBS = ("num_seqs", "num_steps", "lstm_size", "num_layers", "use_embedding", "embedding_size",
-                       "max_vocab", "cell", "validation_fraction")
+
+@keras.saving.register_keras_serializable(package="charrnn")
+class SoftmaxCrossEntropy(keras.losses.Loss):
+    """Softmax cross-entropy from logits in nats per character, as log-sum-exp of the logits minus the target's.
+
+    The same value as `SparseCategoricalCrossentropy(from_logits=True)`, but with 3,500 classes it ran forward
+    and backward in half the time of TF's fused CPU kernel (benchmarks/RESULTS.md).
+    """
+
+    def __init__(self, name: str = "softmax_cross_entropy", **kwargs) -> None:
+        super().__init__(name=name, **kwargs)
+
+    def call(self, y_true, y_pred):
+        targets = tf.cast(y_true, tf.int32)  # (batch, time); Keras hands targets over as floats
+        target_logits = tf.gather(y_pred, targets, batch_dims=2)  # (batch, time)
+        return tf.reduce_logsumexp(y_pred, axis=-1) - target_logits  # (batch, time) nats
 
 
 @dataclasses.dataclass
@@ -42,63 +59,6 @@ class TrainingRun:
     run_dir: Path
 
 
-class CompiledSteps:
-    """Runs many training (or evaluation) steps per call of one `tf.function` graph.
-
-    XLA (`jit_compile=True`) is off by default: on CPU it trained no faster (poetry) or 1.4x slower (Anna)
-    and cost 13-25 s of compilation (benchmarks/RESULTS.md); on a GPU it would keep Keras from the cuDNN kernel.
-    """
-
-    def __init__(self, model: keras.Model, jit_compile: bool = False) -> None:
-        self.model = model
-        self._train = tf.function(self._train_steps, jit_compile=jit_compile)
-        self._evaluate = tf.function(self._evaluate_steps, jit_compile=jit_compile)
-
-    def _loss(self, y, logits):
-        # (num_seqs, num_steps) targets against (num_seqs, num_steps, vocab_size) logits → mean nats per char:
-        # log-sum-exp of the logits minus the target's logit. That is the softmax cross-entropy, but with 3,500
-        # classes it ran forward and backward in half the time of TF's fused CPU kernel for it.
-        target_logits = tf.gather(logits, y, batch_dims=2)
-        return tf.reduce_mean(tf.reduce_logsumexp(logits, axis=-1) - target_logits)
-
-    def _train_steps(self, x_batches, y_batches, start, count):
-        model, optimizer = self.model, self.model.optimizer
-
-        def step(index, total):
-            # tf.gather, not slicing: XLA treats a slice start as a compile-time constant and would recompile.
-            x, y = tf.gather(x_batches, start + index), tf.gather(y_batches, start + index)  # (num_seqs, num_steps)
-            with tf.GradientTape() as tape:
-                loss = self._loss(y, model(x, training=True))
-            gradients = tape.gradient(loss, model.trainable_variables)
-            optimizer.apply(gradients, model.trainable_variables)  # clipped by global norm (Adam's global_clipnorm)
-            return index + 1, total + loss
-
-        _, total = tf.while_loop(lambda index, _: index < count, step, (tf.constant(0), tf.constant(0.0)))
-        return total / tf.cast(count, tf.float32)
-
-    def _evaluate_steps(self, x_batches, y_batches, count):
-        def step(index, total):
-            logits = self.model(tf.gather(x_batches, index), training=False)
-            return index + 1, total + self._loss(tf.gather(y_batches, index), logits)
-
-        _, total = tf.while_loop(lambda index, _: index < count, step, (tf.constant(0), tf.constant(0.0)))
-        return total / tf.cast(count, tf.float32)
-
-    def train(self, x_batches: tf.Tensor, y_batches: tf.Tensor, start: int, count: int) -> float:
-        """Train on batches `start .. start+count-1`, carrying state; returns their mean loss."""
-        return float(self._train(x_batches, y_batches, tf.constant(start), tf.constant(count)))
-
-    def evaluate(self, x_batches: tf.Tensor, y_batches: tf.Tensor) -> float:
-        """Mean loss over all given batches from a fresh state, leaving the training state untouched."""
-        saved = [variable.numpy() for layer in recurrent_layers(self.model) for variable in layer.states]
-        reset_states(self.model)
-        loss = float(self._evaluate(x_batches, y_batches, tf.constant(int(x_batches.shape[0]))))
-        variables = [variable for layer in recurrent_layers(self.model) for variable in layer.states]
-        for variable, value in zip(variables, saved, strict=True):
-            variable.assign(value)
-        return loss
-
-
 def train(
     text: str,
     config: TrainConfig,
@@ -110,56 +70,94 @@ def train(
     keep_checkpoints: int | None = 5,
     jit_compile: bool = False,
     unroll: bool = False,
+    steps_per_execution: int = STEPS_PER_EXECUTION,
 ) -> TrainingRun:
-    """Train a char-RNN on `text`; checkpoints, vocabulary, config and history go to `run_dir`.
+    """Train a char-RNN on `text` with `model.fit`; checkpoints, vocabulary, config and history go to `run_dir`.
 
-    `run_dir` defaults to `model/<config.name>`. With `resume`, an existing checkpoint there is loaded
-    and training continues from its step. `verbose=1` shows a Keras progress bar; log lines go to the
-    `charrnn` logger every `log_every_n` steps either way. Ctrl-C saves a final checkpoint, then re-raises.
-    `unroll` builds the training graph with the recurrent loop unrolled over `num_steps`: some seconds
-    more to start, then faster steps for large LSTMs on CPU. Neither it nor `jit_compile` changes the weights,
-    so a run may resume with either setting.
+    `run_dir` defaults to `model/<config.name>`. With `resume`, an existing checkpoint there is loaded and
+    training continues from its step, mid-pass. `verbose=1` shows Keras' progress bar (one per pass); log lines
+    go to the `charrnn` logger every `log_every_n` steps either way. Ctrl-C saves a final checkpoint, then
+    re-raises. Your `callbacks` run after the library's, so their batch logs hold `val_loss` at a save step.
+
+    Up to `steps_per_execution` steps run per compiled call (fewer where `log_every_n`, `save_every_n` or the
+    pass length ask for it; Keras calls batch callbacks once per call, so pass 1 for every batch).
+    `unroll` builds the training graph with the recurrent loop unrolled over `num_steps`: some seconds more to
+    start, then faster steps for large LSTMs on CPU. Neither it nor `jit_compile` changes the weights, so a
+    run may resume with either setting. XLA (`jit_compile`) is off by default: on CPU it trained no faster and
+    cost 13-25 s of compilation; on a GPU it would keep Keras from the cuDNN kernel.
     """
-    config.validate()
     run_dir = Path(run_dir) if run_dir is not None else Path("model") / config.name
     if config.seed is not None:
         keras.utils.set_random_seed(config.seed)
     previous = checkpoints.latest_checkpoint(run_dir) if resume else None
     converter = _converter_for(text, config, run_dir, previous)
-
-    ids = converter.encode(text)
-    train_ids, validation_ids = split_train_validation(ids, config.validation_fraction)
-    x_train, y_train = (tf.constant(array) for array in make_batches(train_ids, config.num_seqs, config.num_steps))
+    layout = config.model
+    ids = converter.encode(text, converter.compact_dtype)  # the corpus held once, 1-2 bytes per character
+    train_ids, validation_ids = split_train_validation(ids, layout.validation_fraction)
+    n_batches = require_one_batch(len(train_ids), layout.num_seqs, layout.num_steps)
     validation = None
-    if count_batches(len(validation_ids), config.num_seqs, config.num_steps) > 0:
-        validation = tuple(tf.constant(a) for a in make_batches(validation_ids, config.num_seqs, config.num_steps))
-    elif config.validation_fraction > 0:
+    if count_batches(len(validation_ids), layout.num_seqs, layout.num_steps) > 0:
+        validation = make_dataset(validation_ids, layout.num_seqs, layout.num_steps)
+    elif layout.validation_fraction > 0:
         logger.warning("Validation tail (%d chars) is shorter than one batch; no validation loss will be reported.",
                        len(validation_ids))
 
     if unroll and _gpu_visible():
         logger.warning("unroll=True keeps the LSTM off the fused cuDNN kernel, which is faster on a GPU; "
                        "train without it there.")
-    model = checkpoints.build_from_config(config, converter.vocab_size, config.num_seqs, training=True, unroll=unroll)
-    model.compile(
-        optimizer=keras.optimizers.Adam(config.learning_rate, global_clipnorm=config.grad_clip),
-        loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),
-    )
-    model.optimizer.build(model.trainable_variables)
+    model = build_model(layout, converter.vocab_size, layout.num_seqs, keep_prob=config.train_keep_prob,
+                        unroll=unroll)
+    start = checkpoints.checkpoint_step(previous) if previous is not None else 0
+    per_call = steps_per_call(config, n_batches, start, steps_per_execution)
+    pass_length = n_batches - n_batches % per_call  # whole calls per pass, so a call never straddles two passes
+    compile_for_training(model, config, steps_per_execution=per_call, jit_compile=jit_compile)
     history = TrainingHistory()
     if previous is not None:
-        checkpoints.load_weights(model, previous)
+        checkpoints.load_weights(model, previous)  # the weights and the optimizer's state and step count
         history = TrainingHistory.load(run_dir / checkpoints.HISTORY_FILE)
     elif (aside := checkpoints.set_aside_previous_run(run_dir)) is not None:
         logger.warning("Starting over in %s: the earlier run's checkpoints and history moved to %s.", run_dir, aside)
     config.save(run_dir / checkpoints.CONFIG_FILE, vocab_size=converter.vocab_size)
     converter.save(run_dir / checkpoints.CONVERTER_FILE)
 
-    loop = _TrainingLoop(model, config, run_dir, history, CompiledSteps(model, jit_compile),
-                         (x_train, y_train), validation, keep_checkpoints,
-                         keras.callbacks.CallbackList(callbacks, model=model), verbose)
-    loop.run(start_step=int(model.optimizer.iterations))
+    saver = ValidateAndSave(run_dir, history, config, Validation(model, validation) if validation is not None else None,
+                            keep_checkpoints)
+    bookkeeping = [ResetAtPassStart(pass_length), RecordTrainingLoss(history, config), saver,
+                   StopAtMaxSteps(config.max_steps)]
+    logger.info("Training %s: %d batches of %d×%d per pass, %d per call, steps %d→%d", run_dir, pass_length,
+                layout.num_seqs, layout.num_steps, per_call, start, config.max_steps)
+    if start < config.max_steps:
+        try:
+            model.fit(make_dataset(train_ids, layout.num_seqs, layout.num_steps, n_batches=pass_length, start=start,
+                                   stop=config.max_steps),
+                      epochs=math.ceil(config.max_steps / pass_length), initial_epoch=start // pass_length,
+                      steps_per_epoch=pass_length, callbacks=[*bookkeeping, *(callbacks or [])], verbose=verbose,
+                      shuffle=False)
+        except KeyboardInterrupt:
+            step = int(model.optimizer.iterations)
+            if step > start and step != saver.saved_step:
+                logger.warning("Interrupted at step %d; saving a final checkpoint before stopping.", step)
+                saver.save(model, step)
+            raise
     return TrainingRun(model, converter, config, history, run_dir)
+
+
+def compile_for_training(model: keras.Model, config: TrainConfig, *, steps_per_execution: int = 1,
+                         jit_compile: bool = False) -> None:
+    """Adam clipped by global norm (`grad_clip`) and the softmax cross-entropy, as `train` uses them."""
+    model.compile(optimizer=keras.optimizers.Adam(config.learning_rate, global_clipnorm=config.grad_clip),
+                  loss=SoftmaxCrossEntropy(), steps_per_execution=steps_per_execution, jit_compile=jit_compile)
+    model.optimizer.build(model.trainable_variables)
+
+
+def steps_per_call(config: TrainConfig, n_batches: int, start_step: int, most: int = STEPS_PER_EXECUTION) -> int:
+    """The most steps per compiled call (≤ `most`) that land on every log, save and stop step and on pass starts.
+
+    A pass may lose its last few batches (at most 2 %) so that it holds a whole number of calls.
+    """
+    aligned = math.gcd(config.log_every_n, config.save_every_n, config.max_steps, start_step)
+    return max(size for size in range(1, min(aligned, most, n_batches) + 1)
+               if aligned % size == 0 and n_batches % size <= n_batches * _MOST_PASS_TRIMMED)
 
 
 def _gpu_visible() -> bool:
@@ -167,14 +165,14 @@ def _gpu_visible() -> bool:
 
 
 def _converter_for(text: str, config: TrainConfig, run_dir: Path, previous: Path | None) -> TextConverter:
-    """A new vocabulary for a new run; the saved one (and a compatible config) when resuming."""
+    """A new vocabulary for a new run; the saved one (and the same model settings) when resuming."""
     if previous is None:
-        return TextConverter.from_text(text, config.max_vocab)
+        return TextConverter.from_text(text, config.model.max_vocab)
     saved_config, converter = checkpoints.load_run(run_dir)
-    changed = [knob for knob in _ARCHITECTURE_KNOBS if getattr(saved_config, knob) != getattr(config, knob)]
-    if changed:
-        details = ", ".join(f"{knob}: saved {getattr(saved_config, knob)!r} vs now {getattr(config, knob)!r}"
-                            for knob in changed)
+    if saved_config.model != config.model:
+        saved, now = dataclasses.asdict(saved_config.model), dataclasses.asdict(config.model)
+        details = ", ".join(f"{knob}: saved {saved[knob]!r} vs now {now[knob]!r}" for knob in saved
+                            if saved[knob] != now[knob])
         raise CheckpointError(
             f"Cannot resume {run_dir}: {details}. Use the saved values, another --name, or resume=False.",
             f"无法继续训练 {run_dir}：{details}。请使用保存时的取值、换一个 --name，或设 resume=False。",
@@ -182,73 +180,119 @@ def _converter_for(text: str, config: TrainConfig, run_dir: Path, previous: Path
     return converter
 
 
-class _TrainingLoop:
-    """The bookkeeping around the compiled steps: passes, logging, validation, checkpoints, Ctrl-C."""
+class Validation:
+    """The mean loss over the validation batches from a fresh state, leaving the carried training state as it was."""
 
-    def __init__(self, model, config, run_dir, history, steps, train_batches, validation, keep_checkpoints,
-                 callbacks, verbose):
-        self.model, self.config, self.run_dir, self.history = model, config, run_dir, history
-        self.steps, self.validation, self.keep_checkpoints = steps, validation, keep_checkpoints
-        self.x_train, self.y_train = train_batches
-        self.n_batches = int(self.x_train.shape[0])
-        self.callbacks, self.verbose = callbacks, verbose
-        self.chars_per_batch = config.num_seqs * config.num_steps
+    def __init__(self, model: keras.Model, batches: tf.data.Dataset) -> None:
+        self.model, self.batches = model, batches
+        self._mean_loss = tf.function(self._mean_loss_graph)
+
+    def _mean_loss_graph(self, batches):
+        total, count = tf.constant(0.0), tf.constant(0.0)
+        for x, y in batches:  # (num_seqs, num_steps) each
+            total += self.model.loss(y, self.model(x, training=False))
+            count += 1.0
+        return total / count
+
+    def __call__(self) -> float:
+        states = [variable for layer in recurrent_layers(self.model) for variable in layer.states]
+        carried = [variable.numpy() for variable in states]
+        reset_states(self.model)
+        loss = float(self._mean_loss(self.batches))
+        for variable, value in zip(states, carried, strict=True):
+            variable.assign(value)
+        return loss
+
+
+class ResetAtPassStart(keras.callbacks.Callback):
+    """Zero the hidden state whenever a call starts a new pass: every stream begins again at its start."""
+
+    def __init__(self, pass_length: int) -> None:
+        super().__init__()
+        self.pass_length = pass_length
+
+    def on_train_batch_begin(self, batch, logs=None):
+        if int(self.model.optimizer.iterations) % self.pass_length == 0:
+            reset_states(self.model)
+
+
+class RecordTrainingLoss(keras.callbacks.Callback):
+    """Every `log_every_n` steps: the mean loss of those steps and the speed, into the history and the log.
+
+    Keras reports the running mean of the epoch: times the epoch's steps, that is the sum of its step losses,
+    and the growth of that sum since the last call is what the last call's steps lost.
+    """
+
+    def __init__(self, history: TrainingHistory, config: TrainConfig) -> None:
+        super().__init__()
+        self.history, self.config = history, config
+        self.chars_per_batch = config.model.num_seqs * config.model.num_steps
+
+    def on_train_begin(self, logs=None):
+        self.last_step = int(self.model.optimizer.iterations)
+        self.window_loss, self.window_steps, self.window_seconds = 0.0, 0, 0.0
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self.epoch_start, self.epoch_loss = int(self.model.optimizer.iterations), 0.0
+
+    def on_train_batch_begin(self, batch, logs=None):
+        self.call_started = time.perf_counter()  # the speed counts the compiled calls, not validation and saving
+
+    def on_train_batch_end(self, batch, logs=None):
+        self.window_seconds += time.perf_counter() - self.call_started
+        step = int(self.model.optimizer.iterations)
+        epoch_loss = logs["loss"] * (step - self.epoch_start)
+        self.window_loss += epoch_loss - self.epoch_loss
+        self.window_steps += step - self.last_step
+        self.epoch_loss, self.last_step = epoch_loss, step
+        if step % self.config.log_every_n == 0 or step == self.config.max_steps:
+            loss, per_batch = self.window_loss / self.window_steps, self.window_seconds / self.window_steps
+            self.history.record_training(step, loss, per_batch, self.chars_per_batch / per_batch)
+            self.history.train_seconds += self.window_seconds
+            logger.info("step %d/%d  loss %.4f  %.4f s/batch  %s chars/s", step, self.config.max_steps, loss,
+                        per_batch, f"{self.chars_per_batch / per_batch:,.0f}")
+            self.window_loss, self.window_steps, self.window_seconds = 0.0, 0, 0.0
+
+
+class ValidateAndSave(keras.callbacks.Callback):
+    """Every `save_every_n` steps and at the last: validation loss into the logs and history, then a checkpoint."""
+
+    def __init__(self, run_dir: Path, history: TrainingHistory, config: TrainConfig, validation: Validation | None,
+                 keep_checkpoints: int | None) -> None:
+        super().__init__()
+        self.run_dir, self.history, self.config = run_dir, history, config
+        self.validation, self.keep_checkpoints = validation, keep_checkpoints
         self.saved_step = -1
 
-    def run(self, start_step: int) -> None:
-        config, step = self.config, start_step
-        progress = keras.utils.Progbar(config.max_steps, stateful_metrics=["loss", "val_loss", "val_bpc"]) \
-            if self.verbose == 1 else None
-        logger.info("Training %s: %d batches of %d×%d per pass, steps %d→%d", self.run_dir, self.n_batches,
-                    config.num_seqs, config.num_steps, step, config.max_steps)
-        self.callbacks.on_train_begin()
-        try:
-            while step < config.max_steps:
-                position = step % self.n_batches
-                if position == 0:
-                    reset_states(self.model)  # a new pass starts every stream from the beginning
-                    self.callbacks.on_epoch_begin(step // self.n_batches)
-                count = min(self.n_batches - position, config.max_steps - step,
-                            config.log_every_n - step % config.log_every_n,
-                            config.save_every_n - step % config.save_every_n)
-                started = time.perf_counter()
-                loss = self.steps.train(self.x_train, self.y_train, position, count)
-                elapsed = time.perf_counter() - started
-                step += count
-                self.history.train_seconds += elapsed
-                logs = {"loss": loss}
-                if step % config.log_every_n == 0 or step == config.max_steps:
-                    self._log(step, loss, elapsed / count)
-                if step % config.save_every_n == 0 or step == config.max_steps:
-                    logs.update(self._validate_and_save(step))
-                if progress is not None:
-                    progress.update(step, list(logs.items()))
-                self.callbacks.on_train_batch_end(step, logs)
-                if step % self.n_batches == 0:
-                    self.callbacks.on_epoch_end(step // self.n_batches - 1, logs)
-        except KeyboardInterrupt:
-            if step > start_step and step != self.saved_step:
-                logger.warning("Interrupted at step %d; saving a final checkpoint before stopping.", step)
-                self._validate_and_save(step)
-            raise
-        self.callbacks.on_train_end({"loss": self.history.loss[-1]} if self.history.loss else None)
+    def on_train_batch_end(self, batch, logs=None):
+        step = int(self.model.optimizer.iterations)
+        if step % self.config.save_every_n == 0 or step == self.config.max_steps:
+            logs.update(self.save(self.model, step))
 
-    def _log(self, step: int, loss: float, seconds_per_batch: float) -> None:
-        chars_per_second = self.chars_per_batch / seconds_per_batch
-        self.history.record_training(step, loss, seconds_per_batch, chars_per_second)
-        logger.info("step %d/%d  loss %.4f  %.4f s/batch  %s chars/s", step, self.config.max_steps, loss,
-                    seconds_per_batch, f"{chars_per_second:,.0f}")
-
-    def _validate_and_save(self, step: int) -> dict[str, float]:
+    def save(self, model: keras.Model, step: int) -> dict[str, float]:
+        """Validate (if there is a validation tail), then write the checkpoint and the history, each atomically."""
         logs = {}
         if self.validation is not None:
-            val_loss = self.steps.evaluate(*self.validation)
+            val_loss = self.validation()
             self.history.record_validation(step, val_loss)
-            logs = {"val_loss": val_loss, "val_bpc": bits_per_character(val_loss)}
-            logger.info("step %d  validation loss %.4f  (%.3f bits per character)", step, val_loss,
-                        logs["val_bpc"])
-        path = checkpoints.save_checkpoint(self.model, self.run_dir, step, keep=self.keep_checkpoints)
+            logs = {"val_loss": val_loss, "val_bpc": self.history.val_bpc[-1],
+                    "val_perplexity": self.history.val_perplexity[-1]}
+            logger.info("step %d  validation loss %.4f  (%.3f bits per character, perplexity %.2f)", step, val_loss,
+                        logs["val_bpc"], logs["val_perplexity"])
+        path = checkpoints.save_checkpoint(model, self.run_dir, step, keep=self.keep_checkpoints)
         self.history.save(self.run_dir / checkpoints.HISTORY_FILE)
         self.saved_step = step
         logger.info("saved %s", path)
         return logs
+
+
+class StopAtMaxSteps(keras.callbacks.Callback):
+    """End `fit` once the optimizer has taken `max_steps` steps, wherever that falls in a pass."""
+
+    def __init__(self, max_steps: int) -> None:
+        super().__init__()
+        self.max_steps = max_steps
+
+    def on_train_batch_end(self, batch, logs=None):
+        if int(self.model.optimizer.iterations) >= self.max_steps:
+            self.model.stop_training = True

@@ -20,78 +20,78 @@ def lenient(monkeypatch):
 
 # --- learner answers: the reference written the way a student would, then plausible mistakes ---------------------
 
-def count_batches(n_chars, n_seqs, n_steps):
-    return max(n_chars - 1, 0) // (n_seqs * n_steps)
+def count_batches(n_chars, num_seqs, num_steps):
+    return max(n_chars - 1, 0) // (num_seqs * num_steps)
 
 
-def batch_generator(ids, n_seqs, n_steps):
-    n_batches = count_batches(len(ids), n_seqs, n_steps)
+def batch_generator(ids, num_seqs, num_steps):
+    n_batches = count_batches(len(ids), num_seqs, num_steps)
     if n_batches == 0:
-        raise ValueError(f"need at least {n_seqs * n_steps + 1} ids")
-    usable = n_batches * n_seqs * n_steps
-    x_rows = np.asarray(ids[:usable]).reshape(n_seqs, -1)
-    y_rows = np.asarray(ids[1 : usable + 1]).reshape(n_seqs, -1)
-    for start in range(0, x_rows.shape[1], n_steps):
-        yield x_rows[:, start : start + n_steps], y_rows[:, start : start + n_steps]
+        raise ValueError(f"need at least {num_seqs * num_steps + 1} ids")
+    usable = n_batches * num_seqs * num_steps
+    x_rows = np.asarray(ids[:usable]).reshape(num_seqs, -1)
+    y_rows = np.asarray(ids[1 : usable + 1]).reshape(num_seqs, -1)
+    for start in range(0, x_rows.shape[1], num_steps):
+        yield x_rows[:, start : start + num_steps], y_rows[:, start : start + num_steps]
 
 
-def wrap_around_generator(ids, n_seqs, n_steps):
+def wrap_around_generator(ids, num_seqs, num_steps):
     """The seed lessons' rule: the last target of a window is the window's first input."""
-    for x, y in batch_generator(ids, n_seqs, n_steps):
+    for x, y in batch_generator(ids, num_seqs, num_steps):
         y = np.concatenate([x[:, 1:], x[:, :1]], axis=1)
         yield x, y
 
 
-def consecutive_windows_generator(ids, n_seqs, n_steps):
-    """Reshape straight to (n_batches, n_seqs, n_steps): each batch holds neighbouring windows, not streams."""
-    n_batches = count_batches(len(ids), n_seqs, n_steps)
+def consecutive_windows_generator(ids, num_seqs, num_steps):
+    """Reshape straight to (n_batches, num_seqs, num_steps): each batch holds neighbouring windows, not streams."""
+    n_batches = count_batches(len(ids), num_seqs, num_steps)
     if n_batches == 0:
         raise ValueError("too short")
-    usable = n_batches * n_seqs * n_steps
-    yield from zip(np.asarray(ids[:usable]).reshape(n_batches, n_seqs, n_steps),
-                   np.asarray(ids[1 : usable + 1]).reshape(n_batches, n_seqs, n_steps), strict=True)
+    usable = n_batches * num_seqs * num_steps
+    yield from zip(np.asarray(ids[:usable]).reshape(n_batches, num_seqs, num_steps),
+                   np.asarray(ids[1 : usable + 1]).reshape(n_batches, num_seqs, num_steps), strict=True)
 
 
-def unshifted_generator(ids, n_seqs, n_steps):
-    for x, _ in batch_generator(ids, n_seqs, n_steps):
+def unshifted_generator(ids, num_seqs, num_steps):
+    for x, _ in batch_generator(ids, num_seqs, num_steps):
         yield x, x
 
 
-def plus_one_generator(ids, n_seqs, n_steps):
-    for x, _ in batch_generator(ids, n_seqs, n_steps):
+def plus_one_generator(ids, num_seqs, num_steps):
+    for x, _ in batch_generator(ids, num_seqs, num_steps):
         yield x, x + 1
 
 
-def no_id_kept_back_generator(ids, n_seqs, n_steps):
-    """Counts len(ids) // (n_seqs * n_steps) batches, so an exact multiple runs out of targets."""
-    n_batches = len(ids) // (n_seqs * n_steps)
-    usable = n_batches * n_seqs * n_steps
-    x_rows = np.asarray(ids[:usable]).reshape(n_seqs, -1)
-    y_rows = np.asarray(ids[1 : usable + 1]).reshape(n_seqs, -1)  # ValueError when usable == len(ids)
-    for start in range(0, x_rows.shape[1], n_steps):
-        yield x_rows[:, start : start + n_steps], y_rows[:, start : start + n_steps]
+def no_id_kept_back_generator(ids, num_seqs, num_steps):
+    """Counts len(ids) // (num_seqs * num_steps) batches, so an exact multiple runs out of targets."""
+    n_batches = len(ids) // (num_seqs * num_steps)
+    usable = n_batches * num_seqs * num_steps
+    x_rows = np.asarray(ids[:usable]).reshape(num_seqs, -1)
+    y_rows = np.asarray(ids[1 : usable + 1]).reshape(num_seqs, -1)  # ValueError when usable == len(ids)
+    for start in range(0, x_rows.shape[1], num_steps):
+        yield x_rows[:, start : start + num_steps], y_rows[:, start : start + num_steps]
 
 
-def endless_generator(ids, n_seqs, n_steps):
+def endless_generator(ids, num_seqs, num_steps):
     """The seeds' `while True`: pass after pass, forever."""
     while True:
-        yield from batch_generator(ids, n_seqs, n_steps)
+        yield from batch_generator(ids, num_seqs, num_steps)
 
 
-def transposed_generator(ids, n_seqs, n_steps):
-    for x, y in batch_generator(ids, n_seqs, n_steps):
+def transposed_generator(ids, num_seqs, num_steps):
+    for x, y in batch_generator(ids, num_seqs, num_steps):
         yield x.T, y.T
 
 
-def silent_when_too_short_generator(ids, n_seqs, n_steps):
-    if count_batches(len(ids), n_seqs, n_steps) == 0:
+def silent_when_too_short_generator(ids, num_seqs, num_steps):
+    if count_batches(len(ids), num_seqs, num_steps) == 0:
         return
-    yield from batch_generator(ids, n_seqs, n_steps)
+    yield from batch_generator(ids, num_seqs, num_steps)
 
 
-def shuffled_rows_generator(ids, n_seqs, n_steps):
-    order = np.arange(n_seqs)[::-1]
-    for x, y in batch_generator(ids, n_seqs, n_steps):
+def shuffled_rows_generator(ids, num_seqs, num_steps):
+    order = np.arange(num_seqs)[::-1]
+    for x, y in batch_generator(ids, num_seqs, num_steps):
         yield x[order], y[order]
 
 
@@ -114,8 +114,8 @@ def test_reference_solutions_pass_with_one_line(check, answer, capsys):
 
 
 def test_a_generator_of_plain_lists_passes_too(capsys):
-    def list_generator(ids, n_seqs, n_steps):
-        for x, y in batch_generator(ids, n_seqs, n_steps):
+    def list_generator(ids, num_seqs, num_steps):
+        for x, y in batch_generator(ids, num_seqs, num_steps):
             yield x.tolist(), y.tolist()
 
     assert checks.check_batch_generator(list_generator).passed
@@ -134,7 +134,7 @@ def test_stubs_are_not_attempted_yet(check, capsys):
     (consecutive_windows_generator, "x[0] = [[0 1 2 3] [4 5 6 7]", "Rows must be contiguous streams"),
     (unshifted_generator, "y[0] = [[0 1 2 3]", "shifted by one character"),
     (plus_one_generator, "plus_one_generator(array([12, 10,", "not id + 1"),
-    (no_id_kept_back_generator, "raises ValueError: cannot reshape", "(len(ids) - 1) // (n_seqs * n_steps)"),
+    (no_id_kept_back_generator, "raises ValueError: cannot reshape", "(len(ids) - 1) // (num_seqs * num_steps)"),
     (endless_generator, "3 batch(es) × (3, 4)", "one pass only"),
     (transposed_generator, "x[0] = [[0 8 16]", "transposed"),
     (silent_when_too_short_generator, "got · 实际 0 batches", "raise a ValueError"),
@@ -148,8 +148,8 @@ def test_plausible_wrong_generators_fail_with_what_was_got_and_a_hint(answer, sh
 
 
 def test_a_target_off_by_one_elsewhere_names_the_first_wrong_cell(capsys):
-    def last_target_repeated(ids, n_seqs, n_steps):
-        for x, y in batch_generator(ids, n_seqs, n_steps):
+    def last_target_repeated(ids, num_seqs, num_steps):
+        for x, y in batch_generator(ids, num_seqs, num_steps):
             yield x, np.concatenate([y[:, :-1], y[:, -2:-1]], axis=1)
 
     checks.check_batch_generator(last_target_repeated)
@@ -161,8 +161,8 @@ def test_a_target_off_by_one_elsewhere_names_the_first_wrong_cell(capsys):
 def test_the_generator_is_read_for_one_pass_only_so_an_endless_one_cannot_hang(capsys):
     pulled = []
 
-    def counting_endless(ids, n_seqs, n_steps):
-        for pair in itertools.cycle(list(batch_generator(ids, n_seqs, n_steps))):
+    def counting_endless(ids, num_seqs, num_steps):
+        for pair in itertools.cycle(list(batch_generator(ids, num_seqs, num_steps))):
             pulled.append(1)
             yield pair
 
@@ -171,11 +171,11 @@ def test_the_generator_is_read_for_one_pass_only_so_an_endless_one_cannot_hang(c
 
 
 @pytest.mark.parametrize(("answer", "shown", "hint"), [
-    (lambda n_chars, n_seqs, n_steps: n_chars // (n_seqs * n_steps), "(24, 3, 4): expected · 期望 1, got · 实际 2",
-     "kept back"),
-    (lambda n_chars, n_seqs, n_steps: (n_chars - 1) // n_steps, "got · 实际 6", "n_seqs × n_steps"),
-    (lambda n_chars, n_seqs, n_steps: (n_chars - 1) / (n_seqs * n_steps), "got · 实际 1.91", "//"),
-    (lambda n_chars, n_seqs, n_steps: (n_chars - 1) // (n_seqs * n_steps), "got · 实际 -1", "never a negative"),
+    (lambda n_chars, num_seqs, num_steps: n_chars // (num_seqs * num_steps),
+     "(24, 3, 4): expected · 期望 1, got · 实际 2", "kept back"),
+    (lambda n_chars, num_seqs, num_steps: (n_chars - 1) // num_steps, "got · 实际 6", "num_seqs × num_steps"),
+    (lambda n_chars, num_seqs, num_steps: (n_chars - 1) / (num_seqs * num_steps), "got · 实际 1.91", "//"),
+    (lambda n_chars, num_seqs, num_steps: (n_chars - 1) // (num_seqs * num_steps), "got · 实际 -1", "never a negative"),
 ])
 def test_plausible_wrong_counts_fail_with_a_hint(answer, shown, hint, capsys):
     result = checks.check_count_batches(answer)
@@ -198,8 +198,8 @@ def test_plausible_wrong_splits_fail_with_a_hint(answer, hint, capsys):
 
 
 def test_an_error_inside_the_generator_is_explained_not_raised(capsys):
-    def broken(ids, n_seqs, n_steps):
-        yield ids[n_seqs * n_steps * 1000], None
+    def broken(ids, num_seqs, num_steps):
+        yield ids[num_seqs * num_steps * 1000], None
 
     result = checks.check_batch_generator(broken)
     line = only_line(capsys)

@@ -28,8 +28,9 @@ from charrnn_lib.lessons.experiments import (
 from charrnn_lib.model import build_char_rnn
 
 TEXTS = {"cycle": "abcdefghij\n" * 40, "pairs": "ab" * 300}  # 440 and 600 characters of self-made text
-BASE = TrainConfig(num_seqs=4, num_steps=10, lstm_size=8, num_layers=1, learning_rate=0.01, train_keep_prob=1.0,
-                   max_steps=12, save_every_n=4, log_every_n=4, validation_fraction=0.2, seed=3)
+BASE = TrainConfig.from_knobs(num_seqs=4, num_steps=10, lstm_size=8, num_layers=1, learning_rate=0.01,
+                              train_keep_prob=1.0, max_steps=12, save_every_n=4, log_every_n=4,
+                              validation_fraction=0.2, seed=3)
 GRID = [Experiment("baseline", "cycle"), Experiment("lstm_size=16", "cycle", {"lstm_size": 16}),
         Experiment("pairs", "pairs", group="corpus")]
 
@@ -69,7 +70,7 @@ def test_each_run_has_its_own_folder_with_its_own_config(grid):
     assert [result.run_dir for result in results] == [run_root / "baseline", run_root / "lstm_size=16",
                                                       run_root / "pairs"]
     saved = [json.loads((result.run_dir / checkpoints.CONFIG_FILE).read_text(encoding="utf-8")) for result in results]
-    assert [config["lstm_size"] for config in saved] == [8, 16, 8]
+    assert [config["model"]["lstm_size"] for config in saved] == [8, 16, 8]
     assert {config["seed"] for config in saved} == {3}
     assert all(checkpoints.list_checkpoints(result.run_dir) for result in results)
 

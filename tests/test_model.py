@@ -2,8 +2,9 @@ import keras
 import numpy as np
 import pytest
 
+from charrnn_lib.config import ModelConfig
 from charrnn_lib.errors import ConfigError
-from charrnn_lib.model import build_char_rnn, recurrent_layers, reset_states
+from charrnn_lib.model import build_char_rnn, build_model, recurrent_layers, reset_states
 
 
 def lstm_params(inputs: int, units: int) -> int:
@@ -80,6 +81,18 @@ def test_unrolled_model_computes_what_the_loop_computes(cell):
     # Two calls: the second one starts from the state the first one left, in both models.
     for window in (x[:, :6], x[:, 6:]):
         np.testing.assert_allclose(unrolled(window).numpy(), looped(window).numpy(), atol=1e-5)
+
+
+def test_build_model_takes_the_settings_and_fixes_the_batch_and_unrolled_length():
+    settings = ModelConfig(num_seqs=4, num_steps=6, lstm_size=8, num_layers=2, use_embedding=True, embedding_size=5,
+                           cell="gru")
+    model = build_model(settings, 20, settings.num_seqs, keep_prob=0.5, unroll=True)
+    assert model.input_shape == (4, 6) and model.get_layer("embedding").output_dim == 5
+    assert [type(layer) for layer in recurrent_layers(model)] == [keras.layers.GRU] * 2
+    assert [layer.rate for layer in model.layers if isinstance(layer, keras.layers.Dropout)] == [0.5, 0.5]
+    sampling = build_model(settings, 20, 1)  # no dropout layers, same weights
+    sampling.set_weights(model.get_weights())
+    assert sampling.input_shape == (1, None)
 
 
 @pytest.mark.parametrize(

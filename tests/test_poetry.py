@@ -34,8 +34,8 @@ def seasons_sampler(tmp_path_factory):
 
     rng = random.Random(0)
     text = "".join(f"{rng.choice(SEASONS)}\n" for _ in range(900))
-    config = TrainConfig(num_seqs=8, num_steps=24, lstm_size=64, num_layers=1, learning_rate=0.01,
-                         train_keep_prob=1.0, max_steps=200, save_every_n=200, log_every_n=50, seed=2)
+    config = TrainConfig.from_knobs(num_seqs=8, num_steps=24, lstm_size=64, num_layers=1, learning_rate=0.01,
+                                    train_keep_prob=1.0, max_steps=200, save_every_n=200, log_every_n=50, seed=2)
     run = train(text, config, tmp_path_factory.mktemp("runs") / "seasons", verbose=0)
     return Sampler(run.model, run.converter, run.config)
 

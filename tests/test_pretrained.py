@@ -30,9 +30,9 @@ COUPLETS = ["春水流花落，秋风吹叶黄。", "夏日照山青，冬雪覆
 def couplet_run(tmp_path_factory):
     """A tiny embedding model trained on three couplets in a fixed cycle, with checkpoints at steps 120 and 240."""
     text = "".join(f"{line}\n" for line in COUPLETS * 150)
-    config = TrainConfig(name="couplets", num_seqs=8, num_steps=26, lstm_size=48, num_layers=1, use_embedding=True,
-                         embedding_size=16, learning_rate=0.02, train_keep_prob=1.0, max_steps=240, save_every_n=120,
-                         log_every_n=120, seed=3)
+    config = TrainConfig.from_knobs(name="couplets", num_seqs=8, num_steps=26, lstm_size=48, num_layers=1,
+                                    use_embedding=True, embedding_size=16, learning_rate=0.02, train_keep_prob=1.0,
+                                    max_steps=240, save_every_n=120, log_every_n=120, seed=3)
     return train(text, config, tmp_path_factory.mktemp("runs") / "couplets", verbose=0)
 
 

@@ -7,7 +7,7 @@ import pytest
 from charrnn_lib import checkpoints
 from charrnn_lib.config import TrainConfig
 from charrnn_lib.errors import CheckpointError, ConfigError, VocabularyError
-from charrnn_lib.model import recurrent_layers, reset_states
+from charrnn_lib.model import build_model, recurrent_layers, reset_states
 from charrnn_lib.sample import Sampler, apply_temperature, pick_top_n
 from charrnn_lib.text import TextConverter
 from charrnn_lib.training import train
@@ -18,8 +18,9 @@ CYCLE = "abcdefghij\n" * 300
 @pytest.fixture(scope="module")
 def run_dir(tmp_path_factory):
     """A tiny model that has learned the cycle a→b→…→j→newline."""
-    config = TrainConfig(name="cycle", num_seqs=8, num_steps=20, lstm_size=48, num_layers=2, learning_rate=0.01,
-                         train_keep_prob=1.0, max_steps=120, save_every_n=60, log_every_n=20, seed=3)
+    config = TrainConfig.from_knobs(name="cycle", num_seqs=8, num_steps=20, lstm_size=48, num_layers=2,
+                                    learning_rate=0.01, train_keep_prob=1.0, max_steps=120, save_every_n=60,
+                                    log_every_n=20, seed=3)
     return train(CYCLE, config, tmp_path_factory.mktemp("runs") / "cycle", verbose=0).run_dir
 
 
@@ -64,9 +65,9 @@ def test_compiled_generation_matches_a_plain_greedy_loop(run_dir):
 def test_stepping_the_cells_matches_the_model_for_every_architecture(cell, use_embedding):
     """The sampler steps each recurrent cell directly; logits must equal the whole model's, row by row."""
     converter = TextConverter.from_text(CYCLE)
-    config = TrainConfig(lstm_size=16, num_layers=2, use_embedding=use_embedding, embedding_size=8,
-                         train_keep_prob=0.5, cell=cell, seed=1)  # dropout layers exist only in training
-    trained = checkpoints.build_from_config(config, converter.vocab_size, batch_size=3, training=True)
+    config = TrainConfig.from_knobs(lstm_size=16, num_layers=2, use_embedding=use_embedding, embedding_size=8,
+                                    train_keep_prob=0.5, cell=cell, seed=1)  # dropout layers exist only in training
+    trained = build_model(config.model, converter.vocab_size, 3, keep_prob=config.train_keep_prob)
     sampler = Sampler(trained, converter, config)
     prime = sampler.prime_ids("cdef")
     drawn = sampler.generate_ids(prime, 12, batch_size=3, top_n=1, seed=0)
@@ -142,7 +143,6 @@ def test_vocabulary_that_does_not_match_the_model(run_dir, tmp_path):
 def test_config_that_does_not_match_the_weights(run_dir, tmp_path):
     changed = shutil.copytree(run_dir, tmp_path / "changed")
     config, facts = TrainConfig.load(changed / "config.json")
-    config.lstm_size = 32
-    config.save(changed / "config.json", **facts)
+    config.replace(lstm_size=32).save(changed / "config.json", **facts)
     with pytest.raises(CheckpointError, match="does not match"):
         Sampler.from_run(changed)

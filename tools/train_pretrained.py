@@ -67,7 +67,7 @@ RECIPES = {
     # lr 0.005 / keep_prob 0.8 reached a lower validation loss than 0.001 / 0.5 in the same steps.
     "tang": Recipe(
         corpus="tang_hzy46",  # the seed lesson's copy (data folder only), which the shipped run was trained on
-        config=cr.TrainConfig(name="tang", num_seqs=32, num_steps=26, lstm_size=128, num_layers=2,
+        config=cr.TrainConfig.from_knobs(name="tang", num_seqs=32, num_steps=26, lstm_size=128, num_layers=2,
                               use_embedding=True, embedding_size=128, learning_rate=0.005, train_keep_prob=0.8,
                               max_steps=100_000, save_every_n=500, log_every_n=100, max_vocab=3500, seed=2026),
         metric_name="couplet_shape_ratio",
@@ -81,7 +81,7 @@ RECIPES = {
     # ~190 steps of 100 x 100; the kept checkpoints show noise (100), words (300) and sentences (1000).
     "anna": Recipe(
         corpus="anna",
-        config=cr.TrainConfig(name="anna", num_seqs=100, num_steps=100, lstm_size=256, num_layers=2,
+        config=cr.TrainConfig.from_knobs(name="anna", num_seqs=100, num_steps=100, lstm_size=256, num_layers=2,
                               use_embedding=False, learning_rate=0.002, train_keep_prob=0.9,
                               max_steps=100_000, save_every_n=100, log_every_n=50, seed=2026),
         progression_steps=(100, 300, 1000),
@@ -122,9 +122,9 @@ class ValidationWatch(keras.callbacks.Callback):
         self.metric_values: list[float] = []
         self.sampler: cr.Sampler | None = None
 
-    def on_train_batch_end(self, step, logs=None):
-        if logs and "val_loss" in logs:
-            self._after_validation(step, logs["val_loss"])
+    def on_train_batch_end(self, batch, logs=None):
+        if logs and "val_loss" in logs:  # `batch` counts within the pass; the optimizer counts the run's steps
+            self._after_validation(int(self.model.optimizer.iterations), logs["val_loss"])
 
     def measure(self) -> float | None:
         """The recipe's metric on the model's current weights (one compiled sampler, weights copied in)."""
@@ -203,7 +203,7 @@ def train_recipe(facts: RunFacts, text: str, *, max_minutes: float, patience: in
     """Train from scratch in `work_dir`, export the best checkpoint to `destination`; returns the provenance."""
     recipe = facts.recipe
     shutil.rmtree(facts.work_dir, ignore_errors=True)
-    watch = ValidationWatch(facts, cr.TextConverter.from_text(text, recipe.config.max_vocab), patience=patience,
+    watch = ValidationWatch(facts, cr.TextConverter.from_text(text, recipe.config.model.max_vocab), patience=patience,
                             decay_patience=decay_patience, max_minutes=max_minutes)
     try:
         cr.train(text, recipe.config, facts.work_dir, resume=False, callbacks=[watch], verbose=0,

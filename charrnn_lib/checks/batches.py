@@ -15,9 +15,9 @@ from charrnn_lib.checks.core import Case, CheckResult, Hint, run_check, values_e
 from charrnn_lib.text import TextConverter
 
 POEM = "床前明月光，疑是地上霜。举头望明月，低头思故乡。"
-# (n_chars, n_seqs, n_steps): enough for two batches, an exact multiple (one id is kept back), too few, none.
+# (n_chars, num_seqs, num_steps): enough for two batches, an exact multiple (one id is kept back), too few, none.
 COUNT_CASES = ((25, 3, 4), (24, 3, 4), (833, 32, 26), (832, 32, 26), (12, 3, 4), (0, 2, 2))
-# (ids, n_seqs, n_steps): the grid drawn in assets/batching_grid.svg, real text ids (not consecutive
+# (ids, num_seqs, num_steps): the grid drawn in assets/batching_grid.svg, real text ids (not consecutive
 # numbers, so `y = x + 1` cannot pass), an exact multiple, one row, and a text too short for one batch.
 GENERATOR_CASES = (
     (np.arange(25), 3, 4),
@@ -31,20 +31,20 @@ SPLIT_CASES = ((np.arange(100), 0.1), (np.arange(20), 0.25), (np.arange(10), 0.0
 
 
 def check_count_batches(count_batches_function: Callable[[int, int, int], int]) -> CheckResult:
-    """`count_batches(n_chars, n_seqs, n_steps)`: full batches, keeping one id back as the last target."""
+    """`count_batches(n_chars, num_seqs, num_steps)`: full batches, keeping one id back as the last target."""
     cases = [Case(count_batches_function, sizes, count_batches(*sizes)) for sizes in COUNT_CASES]
     return run_check("count_batches", cases, hint=_count_hint)
 
 
 def _count_hint(case: Case, got: Any) -> Hint | None:
-    n_chars, n_seqs, n_steps = case.args
+    n_chars, num_seqs, num_steps = case.args
     if isinstance(got, (int, np.integer)) and got < 0:
         return Hint("An empty text gives 0 batches, never a negative number.", "空文本的批次数为 0，不能是负数。")
-    if got == n_chars // (n_seqs * n_steps):
+    if got == n_chars // (num_seqs * num_steps):
         return Hint("One id is kept back as the last target (y is x shifted by one): use n_chars - 1.",
                     "要留出一个编号作为最后一个目标（y 是 x 右移一位）：请用 n_chars - 1。")
-    if got in (n_chars // n_steps, (n_chars - 1) // n_steps, n_chars // n_seqs, (n_chars - 1) // n_seqs):
-        return Hint("One batch holds n_seqs × n_steps ids.", "一个批次包含 n_seqs × n_steps 个编号。")
+    if got in (n_chars // num_steps, (n_chars - 1) // num_steps, n_chars // num_seqs, (n_chars - 1) // num_seqs):
+        return Hint("One batch holds num_seqs × num_steps ids.", "一个批次包含 num_seqs × num_steps 个编号。")
     if not isinstance(got, (int, np.integer)):
         return Hint("Return a whole number: use // (floor division), not /.", "请返回整数：用 //（整除），不要用 /。")
     return None
@@ -52,7 +52,7 @@ def _count_hint(case: Case, got: Any) -> Hint | None:
 
 @dataclasses.dataclass(frozen=True, eq=False)
 class Windows:
-    """Everything one pass of a batch generator yielded, stacked: x and y are `(n_batches, n_seqs, n_steps)`."""
+    """Everything one pass of a batch generator yielded, stacked: x and y are `(n_batches, num_seqs, num_steps)`."""
 
     x: np.ndarray
     y: np.ndarray
@@ -81,32 +81,32 @@ class Raised:
 
 
 def check_batch_generator(batch_generator: Callable[[Any, int, int], Iterable[tuple[Any, Any]]]) -> CheckResult:
-    """`batch_generator(ids, n_seqs, n_steps)` yields the `(x, y)` windows of one pass, as `make_batches` makes them."""
+    """`batch_generator(ids, num_seqs, num_steps)` yields the `(x, y)` windows of one pass, as `make_batches` does."""
     collect = _collector(batch_generator)
-    cases = [Case(collect, (ids, n_seqs, n_steps), _reference_windows(ids, n_seqs, n_steps))
-             for ids, n_seqs, n_steps in GENERATOR_CASES]
+    cases = [Case(collect, (ids, num_seqs, num_steps), _reference_windows(ids, num_seqs, num_steps))
+             for ids, num_seqs, num_steps in GENERATOR_CASES]
     return run_check("batch_generator", cases, hint=_generator_hint)
 
 
-def _reference_windows(ids: np.ndarray, n_seqs: int, n_steps: int) -> Windows | Raised:
-    if count_batches(len(ids), n_seqs, n_steps) == 0:
+def _reference_windows(ids: np.ndarray, num_seqs: int, num_steps: int) -> Windows | Raised:
+    if count_batches(len(ids), num_seqs, num_steps) == 0:
         return Raised()
-    return Windows(*make_batches(ids, n_seqs, n_steps))
+    return Windows(*make_batches(ids, num_seqs, num_steps))
 
 
 def _collector(batch_generator: Callable) -> Callable:
     """Run the learner's generator for one pass (plus one window, to notice a generator that repeats)."""
 
     @functools.wraps(batch_generator)
-    def collect(ids: np.ndarray, n_seqs: int, n_steps: int) -> Windows | Raised | list:
-        limit = count_batches(len(ids), n_seqs, n_steps) + 1
+    def collect(ids: np.ndarray, num_seqs: int, num_steps: int) -> Windows | Raised | list:
+        limit = count_batches(len(ids), num_seqs, num_steps) + 1
         try:
             pairs = [(np.asarray(x), np.asarray(y))
-                     for x, y in itertools.islice(batch_generator(ids, n_seqs, n_steps), limit)]
+                     for x, y in itertools.islice(batch_generator(ids, num_seqs, num_steps), limit)]
         except ValueError as error:
             return Raised(str(error).splitlines()[0] if str(error) else "")
         if not pairs:
-            return Windows(np.zeros((0, n_seqs, n_steps), int), np.zeros((0, n_seqs, n_steps), int))
+            return Windows(np.zeros((0, num_seqs, num_steps), int), np.zeros((0, num_seqs, num_steps), int))
         if len({array.shape for pair in pairs for array in pair}) > 1:
             return pairs  # windows of different shapes cannot be stacked; the hint explains
         return Windows(np.stack([x for x, _ in pairs]), np.stack([y for _, y in pairs]))
@@ -115,37 +115,37 @@ def _collector(batch_generator: Callable) -> Callable:
 
 
 def _generator_hint(case: Case, got: Any) -> Hint | None:
-    ids, n_seqs, n_steps = case.args
+    ids, num_seqs, num_steps = case.args
     expected = case.expected
-    needed = n_seqs * n_steps + 1
+    needed = num_seqs * num_steps + 1
     if isinstance(expected, Raised):
-        return Hint(f"This text is too short for one batch (it needs n_seqs × n_steps + 1 = {needed} ids): "
+        return Hint(f"This text is too short for one batch (it needs num_seqs × num_steps + 1 = {needed} ids): "
                     "raise a ValueError that says so instead of yielding nothing.",
-                    f"这段文本不够一个批次（需要 n_seqs × n_steps + 1 = {needed} 个编号）："
+                    f"这段文本不够一个批次（需要 num_seqs × num_steps + 1 = {needed} 个编号）："
                     "请抛出说明原因的 ValueError，而不是什么都不产出。")
     if isinstance(got, Raised):
         return Hint(f"These {len(ids)} ids give {len(expected.x)} batch(es); one id is kept back as the last "
-                    "target, so n_batches = (len(ids) - 1) // (n_seqs * n_steps).",
+                    "target, so n_batches = (len(ids) - 1) // (num_seqs * num_steps).",
                     f"这 {len(ids)} 个编号可以组成 {len(expected.x)} 个批次；最后一个编号只作目标，"
-                    "所以 n_batches = (len(ids) - 1) // (n_seqs * n_steps)。")
+                    "所以 n_batches = (len(ids) - 1) // (num_seqs * num_steps)。")
     if not isinstance(got, Windows):
-        return Hint("Yield pairs (x, y) of arrays that all have the shape (n_seqs, n_steps).",
-                    "请产出 (x, y) 对，每个数组的形状都是 (n_seqs, n_steps)。")
-    if got.x.shape[1:] == (n_steps, n_seqs) != (n_seqs, n_steps):
-        return Hint("A window is (n_seqs, n_steps): rows are streams, columns are time steps. Is it transposed?",
-                    "每个窗口的形状是 (n_seqs, n_steps)：行是字符流，列是时间步。是否转置了？")
+        return Hint("Yield pairs (x, y) of arrays that all have the shape (num_seqs, num_steps).",
+                    "请产出 (x, y) 对，每个数组的形状都是 (num_seqs, num_steps)。")
+    if got.x.shape[1:] == (num_steps, num_seqs) != (num_seqs, num_steps):
+        return Hint("A window is (num_seqs, num_steps): rows are streams, columns are time steps. Is it transposed?",
+                    "每个窗口的形状是 (num_seqs, num_steps)：行是字符流，列是时间步。是否转置了？")
     if len(got.x) > len(expected.x):
         if np.array_equal(got.x[len(expected.x)], expected.x[0]):
             return Hint("Yield one pass only: stop after the last window instead of starting again.",
                         "只产出一轮：最后一个窗口之后就停止，不要从头再来。")
-        return Hint("One id is kept back as the last target: n_batches = (len(ids) - 1) // (n_seqs * n_steps).",
-                    "最后一个编号只作目标：n_batches = (len(ids) - 1) // (n_seqs * n_steps)。")
+        return Hint("One id is kept back as the last target: n_batches = (len(ids) - 1) // (num_seqs * num_steps).",
+                    "最后一个编号只作目标：n_batches = (len(ids) - 1) // (num_seqs * num_steps)。")
     if len(got.x) < len(expected.x):
-        return Hint(f"Expected {len(expected.x)} batch(es): n_batches = (len(ids) - 1) // (n_seqs * n_steps).",
-                    f"应有 {len(expected.x)} 个批次：n_batches = (len(ids) - 1) // (n_seqs * n_steps)。")
+        return Hint(f"Expected {len(expected.x)} batch(es): n_batches = (len(ids) - 1) // (num_seqs * num_steps).",
+                    f"应有 {len(expected.x)} 个批次：n_batches = (len(ids) - 1) // (num_seqs * num_steps)。")
     if got.x.shape != expected.x.shape or got.y.shape != expected.y.shape:
-        return Hint(f"Each x and y is one window of shape (n_seqs, n_steps) = {(n_seqs, n_steps)}.",
-                    f"每个 x 和 y 都是一个形状为 (n_seqs, n_steps) = {(n_seqs, n_steps)} 的窗口。")
+        return Hint(f"Each x and y is one window of shape (num_seqs, num_steps) = {(num_seqs, num_steps)}.",
+                    f"每个 x 和 y 都是一个形状为 (num_seqs, num_steps) = {(num_seqs, num_steps)} 的窗口。")
     if not values_equal(expected.x, got.x):
         return _layout_hint(ids, expected, got)
     return _target_hint(expected, got)
@@ -153,19 +153,20 @@ def _generator_hint(case: Case, got: Any) -> Hint | None:
 
 def _layout_hint(ids: np.ndarray, expected: Windows, got: Windows) -> Hint:
     """Advice when x is wrong: windows cut the wrong way, or rows shuffled."""
-    n_batches, n_seqs, n_steps = expected.x.shape
-    consecutive = ids[: n_batches * n_seqs * n_steps].reshape(n_batches, n_seqs, n_steps)
+    n_batches, num_seqs, num_steps = expected.x.shape
+    consecutive = ids[: n_batches * num_seqs * num_steps].reshape(n_batches, num_seqs, num_steps)
     if values_equal(consecutive, got.x):
         return Hint("Rows must be contiguous streams: row i of batch k+1 continues row i of batch k. Reshape the "
-                    "ids into n_seqs rows first, then cut windows of n_steps columns.",
+                    "ids into num_seqs rows first, then cut windows of num_steps columns.",
                     "每一行必须是连续的字符流：第 k+1 批的第 i 行接续第 k 批的第 i 行。"
-                    "请先把编号变形为 n_seqs 行，再每 n_steps 列切一个窗口。")
+                    "请先把编号变形为 num_seqs 行，再每 num_steps 列切一个窗口。")
     if sorted(map(tuple, got.x[0])) == sorted(map(tuple, expected.x[0])):
         return Hint("Keep the rows in text order, without shuffling: row i is the i-th slice of the text.",
                     "行要按文本顺序排列，不要打乱：第 i 行就是文本的第 i 段。")
     english, chinese = _first_difference("x", expected.x, got.x)
-    return Hint(f"Row i of x is the i-th of n_seqs equal slices of the ids, cut into windows of n_steps; {english}.",
-                f"x 的第 i 行是把编号平均分成 n_seqs 段后的第 i 段，再每 n_steps 个切一个窗口；{chinese}。")
+    return Hint(f"Row i of x is the i-th of num_seqs equal slices of the ids, cut into windows of num_steps; "
+                f"{english}.",
+                f"x 的第 i 行是把编号平均分成 num_seqs 段后的第 i 段，再每 num_steps 个切一个窗口；{chinese}。")
 
 
 def _target_hint(expected: Windows, got: Windows) -> Hint:

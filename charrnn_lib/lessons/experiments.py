@@ -23,13 +23,11 @@ import keras
 
 from charrnn_lib import checkpoints, datasets
 from charrnn_lib.batches import count_batches, validation_size
-from charrnn_lib.config import TrainConfig
+from charrnn_lib.config import KNOBS, TrainConfig
 from charrnn_lib.errors import ConfigError, CorpusError, DatasetError
 from charrnn_lib.history import bits_per_character
 from charrnn_lib.training import TrainingRun, train
 
-# Every TrainConfig field but `name` (each run is named by its label) can be changed by an experiment.
-KNOBS = tuple(field.name for field in dataclasses.fields(TrainConfig) if field.name != "name")
 DEFAULT_SEED = 1  # used when the baseline config has no seed: every run of a grid must start alike
 _LABEL = re.compile(r"[\w.+=-]+")  # a label names a folder: letters, digits and . + = - _ only
 
@@ -136,7 +134,7 @@ def experiment_config(experiment: Experiment, base_config: TrainConfig) -> Train
         )
     seed = base_config.seed if base_config.seed is not None else DEFAULT_SEED
     try:
-        return dataclasses.replace(base_config, name=experiment.label, **{"seed": seed, **experiment.overrides})
+        return base_config.replace(name=experiment.label, **{"seed": seed, **experiment.overrides})
     except ConfigError as error:
         raise ConfigError(f"Experiment {experiment.label!r}: {error.english}",
                           f"实验 {experiment.label!r}：{error.chinese}") from None
@@ -192,7 +190,7 @@ def run_experiments(experiments: Sequence[Experiment], base_config: TrainConfig,
                     keep_checkpoints=1)
         seconds = time.perf_counter() - started
         # Measured on what the model predicts: ids, with the characters beyond max_vocab merged into <unk>.
-        vocabulary = (experiment.corpus, config.max_vocab)
+        vocabulary = (experiment.corpus, config.model.max_vocab)
         if vocabulary not in unigram:
             unigram[vocabulary] = unigram_bits_per_character(run.converter.encode(texts[experiment.corpus]))
         results.append(_measure(experiment, run, unigram[vocabulary], seconds))
@@ -203,24 +201,25 @@ def run_experiments(experiments: Sequence[Experiment], base_config: TrainConfig,
 
 def _require_two_splits(experiment: Experiment, config: TrainConfig, n_chars: int) -> None:
     """Refuse a corpus too short for one training batch and one validation batch: bpc needs both."""
-    if config.validation_fraction == 0:
+    layout = config.model
+    if layout.validation_fraction == 0:
         raise ConfigError(
             f"Experiment {experiment.label!r} has validation_fraction 0, but experiments compare validation loss; "
             "set it to e.g. 0.05.",
             f"实验 {experiment.label!r} 的 validation_fraction 为 0，而实验比较的是验证损失；请设为例如 0.05。",
         )
-    n_validation = validation_size(n_chars, config.validation_fraction)
-    needed = config.num_seqs * config.num_steps + 1  # the fewest characters that make one batch
+    n_validation = validation_size(n_chars, layout.validation_fraction)
+    needed = layout.num_seqs * layout.num_steps + 1  # the fewest characters that make one batch
     parts = (n_chars - n_validation, n_validation)  # training, validation
-    if any(count_batches(part, config.num_seqs, config.num_steps) == 0 for part in parts):
+    if any(count_batches(part, layout.num_seqs, layout.num_steps) == 0 for part in parts):
         raise CorpusError(
             f"Experiment {experiment.label!r}: the corpus {experiment.corpus!r} has {n_chars:,} characters, split "
             f"into {n_chars - n_validation:,} for training and {n_validation:,} for validation, but each part needs "
-            f"at least one batch of num_seqs={config.num_seqs} × num_steps={config.num_steps} (+1) = {needed:,}; "
+            f"at least one batch of num_seqs={layout.num_seqs} × num_steps={layout.num_steps} (+1) = {needed:,}; "
             "use more text (max_chars), a larger validation_fraction, or smaller num_seqs/num_steps.",
             f"实验 {experiment.label!r}：语料 {experiment.corpus!r} 有 {n_chars:,} 个字符，分成训练用的 "
             f"{n_chars - n_validation:,} 个和验证用的 {n_validation:,} 个，但每部分至少需要一个 "
-            f"num_seqs={config.num_seqs} × num_steps={config.num_steps}（+1）= {needed:,} 个字符的批次；"
+            f"num_seqs={layout.num_seqs} × num_steps={layout.num_steps}（+1）= {needed:,} 个字符的批次；"
             "请使用更多文本（max_chars）、更大的 validation_fraction，或调小 num_seqs/num_steps。",
         )
 
@@ -237,7 +236,7 @@ def _measure(experiment: Experiment, run: TrainingRun, unigram_bpc: float, secon
         overrides=dict(experiment.overrides),
         parameters=run.model.count_params(),
         vocab_size=run.converter.vocab_size,
-        characters_trained=steps_trained * config.num_seqs * config.num_steps,
+        characters_trained=steps_trained * config.model.num_seqs * config.model.num_steps,
         final_loss=history.loss[-1],
         best_val_loss=history.val_loss[best],
         best_step=history.val_steps[best],

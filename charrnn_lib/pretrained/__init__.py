@@ -24,6 +24,7 @@ import numpy as np
 from charrnn_lib import checkpoints
 from charrnn_lib.atomic import atomic_path, write_text_atomic
 from charrnn_lib.errors import CheckpointError
+from charrnn_lib.model import build_model
 
 PROVENANCE_FILE = "provenance.json"
 README_FILE = "README.md"
@@ -98,7 +99,7 @@ def export_pretrained(run_dir: str | os.PathLike, destination: str | os.PathLike
     """
     run_dir, destination = Path(run_dir), Path(destination)
     config, converter = checkpoints.load_run(run_dir)
-    model = checkpoints.build_from_config(config, converter.vocab_size, batch_size=1, training=False)
+    model = build_model(config.model, converter.vocab_size, batch_size=1)
     destination.mkdir(parents=True, exist_ok=True)
     for name in COPIED_FILES:
         if (run_dir / name).exists():
