@@ -23,6 +23,7 @@ from charrnn_lib.batches import count_batches, make_dataset, require_one_batch, 
 from charrnn_lib.config import TrainConfig
 from charrnn_lib.errors import CheckpointError
 from charrnn_lib.history import TrainingHistory
+from charrnn_lib.lock import hold_run_folder
 from charrnn_lib.model import build_model, recurrent_layers, reset_states
 from charrnn_lib.text import TextConverter
 
@@ -78,6 +79,7 @@ def train(
     training continues from its step, mid-pass. `verbose=1` shows Keras' progress bar (one per pass); log lines
     go to the `charrnn` logger every `log_every_n` steps either way. Ctrl-C saves a final checkpoint, then
     re-raises. Your `callbacks` run after the library's, so their batch logs hold `val_loss` at a save step.
+    The run folder is locked while training: another process training into it stops at once with an error.
 
     Up to `steps_per_execution` steps run per compiled call (fewer where `log_every_n`, `save_every_n` or the
     pass length ask for it; Keras calls batch callbacks once per call, so pass 1 for every batch).
@@ -87,59 +89,61 @@ def train(
     cost 13-25 s of compilation; on a GPU it would keep Keras from the cuDNN kernel.
     """
     run_dir = Path(run_dir) if run_dir is not None else Path("model") / config.name
-    if config.seed is not None:
-        keras.utils.set_random_seed(config.seed)
-    previous = checkpoints.latest_checkpoint(run_dir) if resume else None
-    converter = _converter_for(text, config, run_dir, previous)
-    layout = config.model
-    ids = converter.encode(text, converter.compact_dtype)  # the corpus held once, 1-2 bytes per character
-    train_ids, validation_ids = split_train_validation(ids, layout.validation_fraction)
-    n_batches = require_one_batch(len(train_ids), layout.num_seqs, layout.num_steps)
-    validation = None
-    if count_batches(len(validation_ids), layout.num_seqs, layout.num_steps) > 0:
-        validation = make_dataset(validation_ids, layout.num_seqs, layout.num_steps)
-    elif layout.validation_fraction > 0:
-        logger.warning("Validation tail (%d chars) is shorter than one batch; no validation loss will be reported.",
-                       len(validation_ids))
+    with hold_run_folder(run_dir):  # one process per run folder: a second one stops here, changing nothing
+        if config.seed is not None:
+            keras.utils.set_random_seed(config.seed)
+        previous = checkpoints.latest_checkpoint(run_dir) if resume else None
+        converter = _converter_for(text, config, run_dir, previous)
+        layout = config.model
+        ids = converter.encode(text, converter.compact_dtype)  # the corpus held once, 1-2 bytes per character
+        train_ids, validation_ids = split_train_validation(ids, layout.validation_fraction)
+        n_batches = require_one_batch(len(train_ids), layout.num_seqs, layout.num_steps)
+        validation = None
+        if count_batches(len(validation_ids), layout.num_seqs, layout.num_steps) > 0:
+            validation = make_dataset(validation_ids, layout.num_seqs, layout.num_steps)
+        elif layout.validation_fraction > 0:
+            logger.warning("Validation tail (%d chars) is shorter than one batch; no validation loss will be reported.",
+                           len(validation_ids))
 
-    if unroll and _gpu_visible():
-        logger.warning("unroll=True keeps the LSTM off the fused cuDNN kernel, which is faster on a GPU; "
-                       "train without it there.")
-    model = build_model(layout, converter.vocab_size, layout.num_seqs, keep_prob=config.train_keep_prob,
-                        unroll=unroll)
-    start = checkpoints.checkpoint_step(previous) if previous is not None else 0
-    per_call = steps_per_call(config, n_batches, start, steps_per_execution)
-    pass_length = n_batches - n_batches % per_call  # whole calls per pass, so a call never straddles two passes
-    compile_for_training(model, config, steps_per_execution=per_call, jit_compile=jit_compile)
-    history = TrainingHistory()
-    if previous is not None:
-        checkpoints.load_weights(model, previous)  # the weights and the optimizer's state and step count
-        history = TrainingHistory.load(run_dir / checkpoints.HISTORY_FILE)
-    elif (aside := checkpoints.set_aside_previous_run(run_dir)) is not None:
-        logger.warning("Starting over in %s: the earlier run's checkpoints and history moved to %s.", run_dir, aside)
-    config.save(run_dir / checkpoints.CONFIG_FILE, vocab_size=converter.vocab_size)
-    converter.save(run_dir / checkpoints.CONVERTER_FILE)
+        if unroll and _gpu_visible():
+            logger.warning("unroll=True keeps the LSTM off the fused cuDNN kernel, which is faster on a GPU; "
+                           "train without it there.")
+        model = build_model(layout, converter.vocab_size, layout.num_seqs, keep_prob=config.train_keep_prob,
+                            unroll=unroll)
+        start = checkpoints.checkpoint_step(previous) if previous is not None else 0
+        per_call = steps_per_call(config, n_batches, start, steps_per_execution)
+        pass_length = n_batches - n_batches % per_call  # whole calls per pass, so a call never straddles two passes
+        compile_for_training(model, config, steps_per_execution=per_call, jit_compile=jit_compile)
+        history = TrainingHistory()
+        if previous is not None:
+            checkpoints.load_weights(model, previous)  # the weights and the optimizer's state and step count
+            history = TrainingHistory.load(run_dir / checkpoints.HISTORY_FILE)
+        elif (aside := checkpoints.set_aside_previous_run(run_dir)) is not None:
+            logger.warning("Starting over in %s: the earlier run's checkpoints and history moved to %s.", run_dir,
+                           aside)
+        config.save(run_dir / checkpoints.CONFIG_FILE, vocab_size=converter.vocab_size)
+        converter.save(run_dir / checkpoints.CONVERTER_FILE)
 
-    saver = ValidateAndSave(run_dir, history, config, Validation(model, validation) if validation is not None else None,
-                            keep_checkpoints)
-    bookkeeping = [ResetAtPassStart(pass_length), RecordTrainingLoss(history, config), saver,
-                   StopAtMaxSteps(config.max_steps)]
-    logger.info("Training %s: %d batches of %d×%d per pass, %d per call, steps %d→%d", run_dir, pass_length,
-                layout.num_seqs, layout.num_steps, per_call, start, config.max_steps)
-    if start < config.max_steps:
-        try:
-            model.fit(make_dataset(train_ids, layout.num_seqs, layout.num_steps, n_batches=pass_length, start=start,
-                                   stop=config.max_steps),
-                      epochs=math.ceil(config.max_steps / pass_length), initial_epoch=start // pass_length,
-                      steps_per_epoch=pass_length, callbacks=[*bookkeeping, *(callbacks or [])], verbose=verbose,
-                      shuffle=False)
-        except KeyboardInterrupt:
-            step = int(model.optimizer.iterations)
-            if step > start and step != saver.saved_step:
-                logger.warning("Interrupted at step %d; saving a final checkpoint before stopping.", step)
-                saver.save(model, step)
-            raise
-    return TrainingRun(model, converter, config, history, run_dir)
+        validate = Validation(model, validation) if validation is not None else None
+        saver = ValidateAndSave(run_dir, history, config, validate, keep_checkpoints)
+        bookkeeping = [ResetAtPassStart(pass_length), RecordTrainingLoss(history, config), saver,
+                       StopAtMaxSteps(config.max_steps)]
+        logger.info("Training %s: %d batches of %d×%d per pass, %d per call, steps %d→%d", run_dir, pass_length,
+                    layout.num_seqs, layout.num_steps, per_call, start, config.max_steps)
+        if start < config.max_steps:
+            try:
+                model.fit(make_dataset(train_ids, layout.num_seqs, layout.num_steps, n_batches=pass_length, start=start,
+                                       stop=config.max_steps),
+                          epochs=math.ceil(config.max_steps / pass_length), initial_epoch=start // pass_length,
+                          steps_per_epoch=pass_length, callbacks=[*bookkeeping, *(callbacks or [])], verbose=verbose,
+                          shuffle=False)
+            except KeyboardInterrupt:
+                step = int(model.optimizer.iterations)
+                if step > start and step != saver.saved_step:
+                    logger.warning("Interrupted at step %d; saving a final checkpoint before stopping.", step)
+                    saver.save(model, step)
+                raise
+        return TrainingRun(model, converter, config, history, run_dir)
 
 
 def compile_for_training(model: keras.Model, config: TrainConfig, *, steps_per_execution: int = 1,

@@ -56,3 +56,35 @@ def test_help_is_bilingual(capsys):
         main(["train", "--help"])
     help_text = capsys.readouterr().out
     assert "--num_seqs" in help_text and "每批序列数" in help_text and "--use_embedding" in help_text
+
+
+def folder_contents(folder):
+    return {path.relative_to(folder): path.read_bytes() for path in sorted(folder.rglob("*")) if path.is_file()}
+
+
+def test_a_second_training_process_in_the_same_run_folder_stops_at_once_and_changes_nothing(tmp_path, capsys):
+    import subprocess
+    import sys
+    import time
+
+    corpus = tmp_path / "digits.txt"
+    corpus.write_text(PATTERN, encoding="utf-8")
+    run_dir = tmp_path / "model" / "digits"
+    args = tiny_train_args(corpus, tmp_path / "model", "--max_steps", "100000", "--save_every_n", "50000")
+    first = subprocess.Popen([sys.executable, "-m", "charrnn_lib", *args], stdout=subprocess.DEVNULL,
+                             stderr=subprocess.PIPE, text=True)
+    try:
+        for line in first.stderr:  # wait until the first process is training (its log says so)
+            if line.startswith("Training "):
+                break
+        before = folder_contents(run_dir)
+        started = time.monotonic()
+        assert main(tiny_train_args(corpus, tmp_path / "model")) == EXIT_USER_ERROR
+        assert time.monotonic() - started < 30  # refused at once, not after training
+        err = capsys.readouterr().err
+        assert f"pid {first.pid}" in err and "--name" in err and len(err.strip().splitlines()) == 1
+        assert folder_contents(run_dir) == before
+    finally:
+        first.kill()
+        first.wait()
+    assert main(tiny_train_args(corpus, tmp_path / "model", "--max_steps", "10", "--save_every_n", "10")) == 0

@@ -188,13 +188,13 @@ def draw_unrolled_rnn() -> Figure:
 
 
 def draw_batching_grid() -> Figure:
-    """`make_batches(ids, n_seqs=3, n_steps=4)` on ids 0..24: the stream cut into rows, then into batches."""
-    n_seqs, n_steps = 3, 4
+    """`make_batches(ids, num_seqs=3, num_steps=4)` on ids 0..24: the stream cut into rows, then into batches."""
+    num_seqs, num_steps = 3, 4
     ids = np.arange(25)
-    x, y = make_batches(ids, n_seqs, n_steps)  # (n_batches, n_seqs, n_steps) each
+    x, y = make_batches(ids, num_seqs, num_steps)  # (n_batches, num_seqs, num_steps) each
     n_batches = x.shape[0]
     row_of = {int(value): row for (_, row, _), value in np.ndenumerate(x)}  # which stream an id feeds
-    fills = [[tint(STREAMS[row], 0.65)] * n_steps for row in range(n_seqs)]
+    fills = [[tint(STREAMS[row], 0.65)] * num_steps for row in range(num_seqs)]
     width_units, cell, gap = 17.2, 0.62, 0.45
     figure, axes = canvas(width_units, 5.0)
     # The whole stream, coloured by the row it becomes; the last id is only ever a target.
@@ -203,7 +203,7 @@ def draw_batching_grid() -> Figure:
     grid(axes, (strip_left, 4.7), ids.reshape(1, -1), colors, cell=cell, fontsize=10)
     axes.text(strip_left - 0.2, 4.7 - cell / 2, "ids", ha="right", va="center", fontsize=12, family=MONO)
     # x[k] and y[k] side by side: row i of batch k+1 continues row i of batch k, and y is x shifted by one.
-    width = n_steps * cell
+    width = num_steps * cell
     group = n_batches * width + (n_batches - 1) * gap
     top, group_gap = 3.0, 1.6
     left = (width_units - 2 * group - group_gap) / 2 + 0.4
@@ -211,10 +211,10 @@ def draw_batching_grid() -> Figure:
         for batch in range(n_batches):
             origin = (group_left + batch * (width + gap), top)
             grid(axes, origin, arrays[batch], fills, cell=cell)
-            axes.text(origin[0] + width / 2, top - n_seqs * cell - 0.2, f"{name}[{batch}]", ha="center", va="top",
+            axes.text(origin[0] + width / 2, top - num_seqs * cell - 0.2, f"{name}[{batch}]", ha="center", va="top",
                       fontsize=12, family=MONO)
-    brace(axes, (left, top + 0.25), (left + width, top + 0.25), "n_steps", side="above")
-    brace(axes, (left - 0.2, top), (left - 0.2, top - n_seqs * cell), "n_seqs", side="left")
+    brace(axes, (left, top + 0.25), (left + width, top + 0.25), "num_steps", side="above")
+    brace(axes, (left - 0.2, top), (left - 0.2, top - num_seqs * cell), "num_seqs", side="left")
     return figure
 
 

@@ -122,46 +122,47 @@ def plot_training_history(history: Any, *, ax: Axes | None = None) -> Figure:
 def plot_batch_grid(x: Any, y: Any, *, vocab: Sequence[str] | None = None, max_batches: int = 4) -> Figure:
     """The first `max_batches` batches side by side, inputs above targets, one colour per row (stream).
 
-    `x` and `y` are `(n_batches, n_seqs, n_steps)` as `make_batches` returns them, or one batch
-    `(n_seqs, n_steps)`. Cells show the ids, or the characters when `vocab` is given.
+    `x` and `y` are `(n_batches, num_seqs, num_steps)` as `make_batches` returns them, or one batch
+    `(num_seqs, num_steps)`. Cells show the ids, or the characters when `vocab` is given.
     """
     x, y = np.asarray(x), np.asarray(y)
     if x.ndim == 2:
         x, y = x[np.newaxis], y[np.newaxis]
     if x.ndim != 3 or x.shape != y.shape:
         raise CharRNNError(
-            f"plot_batch_grid needs x and y of equal shape (n_batches, n_seqs, n_steps); got {x.shape} and "
+            f"plot_batch_grid needs x and y of equal shape (n_batches, num_seqs, num_steps); got {x.shape} and "
             f"{y.shape}.",
-            f"plot_batch_grid 需要形状相同的 x 和 y，即 (n_batches, n_seqs, n_steps)；收到 {x.shape} 和 {y.shape}。",
+            f"plot_batch_grid 需要形状相同的 x 和 y，即 (n_batches, num_seqs, num_steps)；"
+            f"收到 {x.shape} 和 {y.shape}。",
         )
     x, y = x[:max_batches], y[:max_batches]
-    n_batches, n_seqs, n_steps = x.shape
-    columns = n_batches * n_steps
-    axes = _new_figure((min(14.0, 0.34 * columns + 1.6), 2 * (0.34 * n_seqs + 0.9))).subplots(2, 1)
+    n_batches, num_seqs, num_steps = x.shape
+    columns = n_batches * num_steps
+    axes = _new_figure((min(14.0, 0.34 * columns + 1.6), 2 * (0.34 * num_seqs + 0.9))).subplots(2, 1)
     figure = axes[0].figure
     for ax, name, batches in zip(axes, ("x", "y"), (x, y), strict=True):
         _draw_batch_panel(ax, name, batches, vocab)
-    axes[0].set_title(f"{n_batches} batches of n_seqs={n_seqs} rows × n_steps={n_steps}: inputs x, targets y")
+    axes[0].set_title(f"{n_batches} batches of num_seqs={num_seqs} rows × num_steps={num_steps}: inputs x, targets y")
     return figure
 
 
 def _draw_batch_panel(ax: Axes, name: str, batches: np.ndarray, vocab: Sequence[str] | None) -> None:
     """One row of batches: row i of every batch in one colour, batches separated by white gaps."""
-    n_batches, n_seqs, n_steps = batches.shape
-    rows = np.hstack(list(batches))  # (n_seqs, n_batches * n_steps): each row is one stream in time order
-    colours = ListedColormap([_tint(PALETTE[row % len(PALETTE)], 0.6) for row in range(n_seqs)])
-    ax.imshow(np.repeat(np.arange(n_seqs)[:, np.newaxis], rows.shape[1], axis=1), cmap=colours,
-              vmin=-0.5, vmax=n_seqs - 0.5, aspect="auto", interpolation="nearest")
+    n_batches, num_seqs, num_steps = batches.shape
+    rows = np.hstack(list(batches))  # (num_seqs, n_batches * num_steps): each row is one stream in time order
+    colours = ListedColormap([_tint(PALETTE[row % len(PALETTE)], 0.6) for row in range(num_seqs)])
+    ax.imshow(np.repeat(np.arange(num_seqs)[:, np.newaxis], rows.shape[1], axis=1), cmap=colours,
+              vmin=-0.5, vmax=num_seqs - 0.5, aspect="auto", interpolation="nearest")
     ax.grid(False)
     for boundary in range(1, n_batches):
-        ax.axvline(boundary * n_steps - 0.5, color="white", linewidth=4)
+        ax.axvline(boundary * num_steps - 0.5, color="white", linewidth=4)
     if rows.size <= MAX_ANNOTATED_CELLS:
         for (row, column), value in np.ndenumerate(rows):
             ax.text(column, row, _cell_text(int(value), vocab), ha="center", va="center", fontsize=8,
                     family="monospace")
-    ax.set_xticks([batch * n_steps + (n_steps - 1) / 2 for batch in range(n_batches)],
+    ax.set_xticks([batch * num_steps + (num_steps - 1) / 2 for batch in range(n_batches)],
                   [f"{name}[{batch}]" for batch in range(n_batches)])
-    ax.set_yticks(range(n_seqs), [f"row {row}" for row in range(n_seqs)])
+    ax.set_yticks(range(num_seqs), [f"row {row}" for row in range(num_seqs)])
     ax.tick_params(length=0)
 
 
