@@ -110,7 +110,7 @@ def test_training_history_with_nothing_logged_says_so():
 
 
 def test_batch_grid_shows_each_row_as_one_stream_across_batches():
-    x, y = make_batches(np.arange(25), n_seqs=3, n_steps=4)
+    x, y = make_batches(np.arange(25), num_seqs=3, num_steps=4)
     figure = plots.plot_batch_grid(x, y)
     x_ax, y_ax = figure.axes
     # Cells are written row by row; row 0 reads 0..7 across x[0] and x[1], row 1 reads 8..15.
@@ -118,11 +118,11 @@ def test_batch_grid_shows_each_row_as_one_stream_across_batches():
     assert cell_texts(y_ax) == [str(value) for value in range(1, 25)]
     assert tick_texts(x_ax.get_xticklabels()) == ["x[0]", "x[1]"]
     assert tick_texts(y_ax.get_yticklabels()) == ["row 0", "row 1", "row 2"]
-    assert "n_seqs=3" in x_ax.get_title() and "n_steps=4" in x_ax.get_title()
+    assert "num_seqs=3" in x_ax.get_title() and "num_steps=4" in x_ax.get_title()
 
 
 def test_batch_grid_shows_characters_and_unk_with_a_vocabulary_and_stops_at_max_batches():
-    x, y = make_batches(np.array([0, 1, 2, 3, 0, 1, 2, 3, 0]), n_seqs=1, n_steps=2)
+    x, y = make_batches(np.array([0, 1, 2, 3, 0, 1, 2, 3, 0]), num_seqs=1, num_steps=2)
     figure = plots.plot_batch_grid(x, y, vocab=["a", " ", "\n"], max_batches=2)
     x_ax, _ = figure.axes
     assert cell_texts(x_ax) == ["a", "␣", "\\n", "<unk>"]
@@ -130,14 +130,14 @@ def test_batch_grid_shows_characters_and_unk_with_a_vocabulary_and_stops_at_max_
 
 
 def test_batch_grid_accepts_one_batch_and_refuses_mismatched_shapes():
-    x, y = make_batches(np.arange(9), n_seqs=2, n_steps=4)
+    x, y = make_batches(np.arange(9), num_seqs=2, num_steps=4)
     assert len(plots.plot_batch_grid(x[0], y[0]).axes[0].texts) == 8
     with pytest.raises(CharRNNError, match="equal shape"):
         plots.plot_batch_grid(x, y[:, :, :3])
 
 
 def test_batch_grid_leaves_out_numbers_that_would_be_too_small_to_read():
-    x, y = make_batches(np.arange(4001), n_seqs=25, n_steps=40)
+    x, y = make_batches(np.arange(4001), num_seqs=25, num_steps=40)
     assert len(plots.plot_batch_grid(x, y).axes[0].texts) == 0
 
 
