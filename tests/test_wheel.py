@@ -24,7 +24,10 @@ def run(command: list[str], cwd: Path, env: dict[str, str] | None = None) -> str
 def installed(tmp_path_factory) -> tuple[Path, dict[str, str]]:
     """A fresh venv with only the charrnn-lib wheel in it; its dependencies are this environment's, read-only."""
     scratch = tmp_path_factory.mktemp("wheel")
-    run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--quiet", "-w", str(scratch / "dist"), str(REPOSITORY)],
+    source = scratch / "source"  # a copy, so the build leaves nothing (build/, *.egg-info) in the checkout
+    shutil.copytree(REPOSITORY, source, ignore=shutil.ignore_patterns(
+        ".git", ".venv", "build", "dist", "*.egg-info", "__pycache__", "model", "runs", "notebooks"))
+    run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--quiet", "-w", str(scratch / "dist"), str(source)],
         cwd=scratch)
     wheel = next((scratch / "dist").glob("charrnn_lib-*.whl"))
     venv = scratch / "venv"

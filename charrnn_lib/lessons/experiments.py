@@ -140,7 +140,7 @@ def experiment_config(experiment: Experiment, base_config: TrainConfig) -> Train
                           f"实验 {experiment.label!r}：{error.chinese}") from None
 
 
-def check_experiments(experiments: Sequence[Experiment], base_config: TrainConfig,
+def validated_configs(experiments: Sequence[Experiment], base_config: TrainConfig,
                       texts: Mapping[str, str]) -> list[TrainConfig]:
     """Every run's config, after refusing anything that would fail halfway through the grid."""
     if not experiments:
@@ -177,7 +177,7 @@ def run_experiments(experiments: Sequence[Experiment], base_config: TrainConfig,
     Every input is checked before the first run starts. `verbose=1` shows one progress bar for the
     grid, `verbose=2` also each run's own. A folder left by an earlier run of the same label is replaced.
     """
-    configs = check_experiments(experiments, base_config, texts)
+    configs = validated_configs(experiments, base_config, texts)
     unigram = {}
     progress = keras.utils.Progbar(len(experiments), stateful_metrics=["val_bpc"]) if verbose else None
     results = []
