@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -30,6 +31,33 @@ def test_diagrams_carry_no_date_and_no_font_dependent_text(fresh):
     for name in make_assets.DIAGRAMS:
         svg = (fresh / name).read_text(encoding="utf-8")
         assert "<dc:date>" not in svg and "<text" not in svg, name
+
+
+BILINGUAL = {"unrolled_rnn.svg": "按时间步展开", "one_hot_vs_embedding.svg": "独热编码", "lstm_cell.svg": "遗忘门",
+             "char_rnn.svg": "长短期记忆网络"}
+
+
+def test_bilingual_diagrams_carry_the_chinese_outlines_of_the_course_font(fresh):
+    for name, words in BILINGUAL.items():
+        svg = (fresh / name).read_text(encoding="utf-8")
+        assert "NotoSansSC-Regular-" in svg, name  # glyphs stored as paths, named after the font they came from
+        with make_assets.matplotlib.style.context(["default", make_assets.STYLE]):
+            texts = [text.get_text() for text in make_assets.DIAGRAMS[name]().axes[0].texts]
+        assert words in texts, name
+
+
+def test_no_diagram_misses_a_glyph():
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        for name in make_assets.DIAGRAMS:
+            make_assets.render(name)
+    assert [str(warning.message) for warning in caught if "missing from font" in str(warning.message)] == []
+
+
+def test_without_the_font_package_the_tool_says_what_to_install(monkeypatch):
+    monkeypatch.setattr(make_assets, "packaged_cjk_font", lambda: None)
+    with pytest.raises(SystemExit, match="pylopdf-fonts-zh-cn"):
+        make_assets.render("lstm_cell.svg")
 
 
 def test_check_flag_fails_on_a_missing_or_changed_diagram(fresh, tmp_path, monkeypatch, capsys):

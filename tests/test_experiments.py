@@ -186,7 +186,8 @@ def test_plot_shows_one_bar_per_run_grouped_with_unigram_ticks_and_seed_spread()
     assert len(spread) == 3
     assert np.allclose(sorted({round(x, 6) for x in spread[0].get_paths()[0].vertices[:, 0]}), [2.2, 2.3])
     legend = [text.get_text() for text in ax.get_legend().get_texts()]
-    assert {"baseline", "seed", "lstm_size", "corpus", "unigram bpc (no context)", "seed spread (anna)"} == set(legend)
+    assert {"baseline", "seed", "lstm_size", "corpus", "unigram bpc (no context) · 一元语法 bpc（不看上下文）",
+            "seed spread (anna) · 随机种子波动（anna）"} == set(legend)
 
 
 def test_plot_refuses_no_results():

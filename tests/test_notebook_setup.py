@@ -58,19 +58,47 @@ def test_setup_warns_instead_of_failing_when_the_environment_is_odd(monkeypatch,
 
 def test_versions_outside_the_tested_range_are_warned_about():
     report = notebook.EnvironmentReport(python="3.9.1", tensorflow="2.22.0", keras="3.15.1",
-                                        accelerator="GPU ×1 (H100)", quick=False, seed=42, cjk_font=None)
+                                        accelerator="GPU ×1 (H100)", quick=False, seed=42,
+                                        cjk_font="Noto Sans SC")
     found = notebook.environment_warnings(report)
     assert [english.split()[0] for english, _ in found] == ["Python", "TensorFlow"]
     assert all("outside the tested range" in english and chinese for english, chinese in found)
 
 
-def test_a_cjk_font_becomes_the_fallback_when_one_is_installed(monkeypatch):
+def test_setup_registers_the_packaged_cjk_font_as_the_fallback_after_dejavu_sans(capsys):
+    report = notebook.setup()
+    path = notebook.packaged_cjk_font()
+    assert path is not None, "pylopdf-fonts-zh-cn is a dependency: pip install -e ."
+    assert report.cjk_font == "Noto Sans SC" and "CJK font: Noto Sans SC" in capsys.readouterr().out
+    assert matplotlib.rcParams["font.family"] == ["DejaVu Sans", "Noto Sans SC"]
+    chosen = font_manager.fontManager.findfont(font_manager.FontProperties(family="Noto Sans SC"),
+                                               fallback_to_default=False)
+    assert Path(chosen) == path
+    notebook.setup()
+    assert [font.fname for font in font_manager.fontManager.ttflist].count(str(path)) == 1  # registered once
+
+
+def test_without_the_font_package_an_installed_cjk_font_is_the_fallback(monkeypatch):
+    monkeypatch.setattr(notebook, "CJK_FONT_PACKAGE", "no_such_font_package")
+    assert notebook.packaged_cjk_font() is None
     assert notebook.choose_cjk_font(["DejaVu Sans", "SimHei", "Noto Sans CJK SC"]) == "Noto Sans CJK SC"
     assert notebook.choose_cjk_font(["DejaVu Sans"]) is None
     fake = font_manager.FontEntry(fname="NotoSansCJK-Regular.ttc", name="Noto Sans CJK SC")
     monkeypatch.setattr(font_manager.fontManager, "ttflist", [*font_manager.fontManager.ttflist, fake])
     assert notebook.apply_plot_style() == "Noto Sans CJK SC"
-    assert matplotlib.rcParams["font.sans-serif"] == ["DejaVu Sans", "Noto Sans CJK SC"]
+    assert matplotlib.rcParams["font.family"] == ["DejaVu Sans", "Noto Sans CJK SC"]
+
+
+def test_without_any_cjk_font_setup_warns_and_still_runs(monkeypatch, capsys):
+    monkeypatch.setattr(notebook, "CJK_FONT_PACKAGE", "no_such_font_package")
+    monkeypatch.setattr(notebook, "CJK_FONTS", ())
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        report = notebook.setup()
+    assert report.cjk_font is None and "CJK font: none" in capsys.readouterr().out
+    (warning,) = [warning for warning in caught if "No CJK font" in str(warning.message)]
+    assert "pylopdf-fonts-zh-cn" in str(warning.message) and "没有中文字体" in str(warning.message)
+    assert matplotlib.rcParams["font.family"] == ["sans-serif"]
 
 
 # --- nbval ------------------------------------------------------------------------------------------

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import io
 import math
 import types
+import warnings
 
 import matplotlib
 
@@ -16,7 +18,15 @@ from matplotlib.figure import Figure
 from charrnn_lib.batches import make_batches
 from charrnn_lib.errors import CharRNNError
 from charrnn_lib.history import TrainingHistory
-from charrnn_lib.lessons import plots
+from charrnn_lib.lessons import notebook, plots
+
+
+@pytest.fixture(autouse=True)
+def course_style():
+    """Every figure is drawn as in a lesson: the course's style and its CJK font."""
+    with matplotlib.rc_context():
+        notebook.apply_plot_style()
+        yield
 
 
 def tick_texts(ticks) -> list[str]:
@@ -34,7 +44,8 @@ def test_one_hot_shows_the_matrix_with_visible_row_labels():
     assert isinstance(figure, Figure)
     np.testing.assert_array_equal(ax.images[0].get_array(), matrix)
     assert tick_texts(ax.get_yticklabels()) == ["a", "␣", "\\n"]
-    assert "3 characters × 4 ids" in ax.get_title()
+    assert "3 characters × 4 ids" in ax.get_title() and "3 个字符 × 4 个编号" in ax.get_title()
+    assert ax.get_xlabel() == "id (column) · 编号（列）"
 
 
 def test_one_hot_names_columns_when_given_and_draws_on_a_given_axes():
@@ -64,8 +75,8 @@ def test_coverage_plot_has_one_log_x_curve_per_corpus_with_its_values():
     np.testing.assert_allclose(ax.lines[1].get_ydata(), [0.5, 1.0, 1.0])
     np.testing.assert_array_equal(ax.lines[1].get_xdata(), [1, 2, 3])
     labels = tick_texts(ax.get_legend().get_texts())
-    assert labels == ["first (4 distinct)", "second (2 distinct)"]
-    assert "max_vocab" in ax.get_xlabel()
+    assert labels == ["first (4 distinct · 4 个不同字符)", "second (2 distinct · 2 个不同字符)"]
+    assert "max_vocab" in ax.get_xlabel() and ax.get_title() == "Vocabulary coverage · 词表覆盖率"
 
 
 @pytest.mark.parametrize("max_vocabs", [[], [0, 10], [2.5]])
@@ -82,9 +93,11 @@ def test_training_history_plots_both_losses_against_steps_with_bits_on_the_right
     np.testing.assert_array_equal(training.get_xdata(), [10, 20, 30])
     np.testing.assert_array_equal(training.get_ydata(), [3.0, 2.0, 1.5])
     np.testing.assert_array_equal(validation.get_xdata(), [20, 30])
-    assert tick_texts(ax.get_legend().get_texts()) == ["training loss", "validation loss"]
+    assert tick_texts(ax.get_legend().get_texts()) == ["training loss · 训练损失", "validation loss · 验证损失"]
+    assert ax.get_xlabel() == "training step · 训练步数"
+    assert ax.get_ylabel() == "loss (nats per character)\n每字符损失（奈特）"
     (bits,) = ax.child_axes
-    assert bits.get_ylabel() == "bits per character"
+    assert bits.get_ylabel() == "bits per character\n每字符比特数"
     ax.set_ylim(0, 2 * math.log(2))  # 0..2 bits on the right-hand axis
     figure.draw_without_rendering()  # the secondary axis follows the main one when drawn
     assert bits.get_ylim() == pytest.approx((0.0, 2.0))
@@ -101,7 +114,7 @@ def test_training_history_accepts_a_keras_fit_history_by_epoch():
     (ax,) = plots.plot_training_history(history).axes
     np.testing.assert_array_equal(ax.lines[0].get_xdata(), [1, 2, 3])
     np.testing.assert_array_equal(ax.lines[1].get_ydata(), [3.5, 2.5, 2.0])
-    assert ax.get_xlabel() == "epoch"
+    assert ax.get_xlabel() == "epoch · 轮"
 
 
 def test_training_history_with_nothing_logged_says_so():
@@ -117,8 +130,9 @@ def test_batch_grid_shows_each_row_as_one_stream_across_batches():
     assert cell_texts(x_ax) == [str(value) for value in range(24)]
     assert cell_texts(y_ax) == [str(value) for value in range(1, 25)]
     assert tick_texts(x_ax.get_xticklabels()) == ["x[0]", "x[1]"]
-    assert tick_texts(y_ax.get_yticklabels()) == ["row 0", "row 1", "row 2"]
-    assert "num_seqs=3" in x_ax.get_title() and "num_steps=4" in x_ax.get_title()
+    assert tick_texts(y_ax.get_yticklabels()) == ["row 0 · 第 0 行", "row 1 · 第 1 行", "row 2 · 第 2 行"]
+    assert "num_seqs=3 × num_steps=4" in figure.get_suptitle() and "2 个批次" in figure.get_suptitle()
+    assert x_ax.get_ylabel() == "inputs x\n输入" and y_ax.get_ylabel() == "targets y\n目标"
 
 
 def test_batch_grid_shows_characters_and_unk_with_a_vocabulary_and_stops_at_max_batches():
@@ -147,3 +161,70 @@ def test_new_figures_are_not_left_open_in_pyplot_so_a_notebook_shows_each_once()
     plt.close("all")
     figure = plots.plot_vocabulary_coverage({"a": "abc"}, [1, 2])
     assert plt.get_fignums() == [] and figure.axes
+
+
+# --- the corpus overview (lesson 7) ---------------------------------------------------------------------------------
+
+def test_corpus_overview_counts_line_lengths_and_ranks_characters_without_punctuation():
+    text = "白日依山尽，\n黄河入海流。\n山山\n"  # lines of 6, 6 and 2 characters; 山 ×3, then the rest once
+    figure = plots.plot_corpus_overview(text, top_k=3, example_lines=2)
+    lengths_ax, lines_ax, characters_ax = figure.axes
+    assert [bar.get_x() + bar.get_width() / 2 for bar in lengths_ax.patches] == [2, 6]
+    assert [bar.get_height() for bar in lengths_ax.patches] == [1, 2]
+    assert tick_texts(characters_ax.get_xticklabels()) == ["山", "白", "日"]  # ties keep the text's order
+    np.testing.assert_allclose([bar.get_height() for bar in characters_ax.patches], np.array([3, 1, 1]) / len(text))
+    assert cell_texts(lines_ax) == ["白日依山尽，", "山山"]  # the first line and the last
+    assert "17 characters · 13 distinct · 3 lines" in figure.get_suptitle()  # line breaks count as characters
+    assert "3 行" in figure.get_suptitle() and "最常见的 3 个字符" in characters_ax.get_title()
+
+
+def test_corpus_overview_cuts_long_example_lines_and_shows_as_many_as_asked():
+    text = "".join(f"{'x' * 60}{index}\n" for index in range(10))
+    lines_ax = plots.plot_corpus_overview(text, example_lines=3).axes[1]
+    shown = cell_texts(lines_ax)
+    assert len(shown) == 3 and all(len(line) == plots.MAX_EXAMPLE_LINE and line.endswith("…") for line in shown)
+    assert cell_texts(plots.plot_corpus_overview(text, example_lines=0).axes[1]) == []
+
+
+@pytest.mark.parametrize(("text", "options", "message"), [
+    ("", {}, "empty text"), ("abc", {"top_k": 0}, "top_k"), ("abc", {"example_lines": -1}, "example_lines"),
+    ("abc", {"top_k": 2.5}, "top_k"),
+])
+def test_corpus_overview_refuses_empty_text_and_impossible_counts(text, options, message):
+    with pytest.raises(CharRNNError, match=message):
+        plots.plot_corpus_overview(text, **options)
+
+
+# --- Chinese text renders: no glyph is missing -------------------------------------------------------------------
+
+def missing_glyphs(figure: Figure) -> list[str]:
+    """Render `figure` to PNG and return matplotlib's "Glyph … missing from font(s) …" warnings."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        figure.savefig(io.BytesIO(), format="png", dpi=40)
+    return [str(warning.message) for warning in caught if "missing from font" in str(warning.message)]
+
+
+def every_plot() -> list[Figure]:
+    """One figure of each helper, with Chinese in its labels, ticks and cells."""
+    x, y = make_batches(np.arange(9), num_seqs=1, num_steps=4)
+    history = TrainingHistory(steps=[1, 2], loss=[2.0, 1.0], val_steps=[2], val_loss=[1.5])
+    return [
+        plots.plot_corpus_overview("白日依山尽，黄河入海流。\n欲穷千里目，更上一层楼。\n"),
+        plots.plot_one_hot(np.eye(3), ["唐", "诗", " "]),
+        plots.plot_vocabulary_coverage({"唐诗": "床前明月光"}, [1, 2]),
+        plots.plot_training_history(history),
+        plots.plot_batch_grid(x, y, vocab=["平", "仄", "\n"]),
+    ]
+
+
+def test_chinese_labels_render_with_the_course_font_and_no_glyph_is_missing():
+    for figure in every_plot():
+        missing = missing_glyphs(figure)
+        assert missing == [], f"{missing[:2]}: is pylopdf-fonts-zh-cn installed? pip install -e ."
+
+
+def test_the_glyph_check_fails_when_the_figure_has_no_cjk_font():
+    with matplotlib.rc_context({"font.family": ["DejaVu Sans"]}):
+        missing = missing_glyphs(plots.plot_vocabulary_coverage({"唐诗": "床前明月光"}, [1, 2]))
+    assert any("missing from font(s) DejaVu Sans" in message and "8BCD" in message for message in missing)  # 词

@@ -3,9 +3,11 @@
     python tools/make_assets.py            # write assets/*.svg
     python tools/make_assets.py --check    # exit 1 if a committed diagram differs from a fresh drawing
 
-Text stays language-neutral (symbols, numbers, code names); the bilingual caption belongs in the
-notebook's markdown cell. The batching grid is drawn from `charrnn_lib.batches.make_batches` output
-and the sampling bars from `charrnn_lib.sample.apply_temperature`, so picture and code cannot drift.
+Symbols, numbers and code names stay as they are; words come in English with Chinese below, the Chinese
+drawn from the course's CJK font file (Noto Sans SC, PyPI pylopdf-fonts-zh-cn) and stored as outlines, so a
+diagram never depends on the fonts of the machine that shows it. The batching grid is drawn from
+`charrnn_lib.batches.make_batches` output and the sampling bars from `charrnn_lib.sample.apply_temperature`,
+so picture and code cannot drift.
 Bytes are stable for a given matplotlib version: fixed hash salt, no date, text drawn as paths.
 """
 
@@ -23,6 +25,7 @@ import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.colors import to_rgb
 from matplotlib.figure import Figure
+from matplotlib.font_manager import FontProperties
 from matplotlib.patches import Circle, FancyArrowPatch, FancyBboxPatch
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -31,7 +34,7 @@ if str(ROOT) not in sys.path:
 
 from charrnn_lib.atomic import write_text_atomic  # noqa: E402
 from charrnn_lib.batches import make_batches  # noqa: E402
-from charrnn_lib.lessons.notebook import PALETTE  # noqa: E402
+from charrnn_lib.lessons.notebook import PALETTE, packaged_cjk_font  # noqa: E402
 from charrnn_lib.sample import apply_temperature  # noqa: E402
 
 ASSETS = ROOT / "assets"
@@ -82,6 +85,24 @@ def box(axes: Axes, center: tuple[float, float], size: tuple[float, float], text
                                   facecolor=tint(color, fill), edgecolor=color, linewidth=1.4))
     if text:
         axes.text(x, y, text, ha="center", va="center", fontsize=fontsize, family=family or STYLE["font.family"])
+
+
+def chinese_font(size: float) -> FontProperties:
+    """The course's CJK font by file, not by family name: another installed "Noto Sans SC" cannot change the SVG."""
+    path = packaged_cjk_font()
+    if path is None:
+        raise SystemExit("The diagrams need the course's CJK font: pip install -e . (it brings pylopdf-fonts-zh-cn)"
+                         " · 绘制示意图需要课程的中文字体：请运行 pip install -e .（会装上 pylopdf-fonts-zh-cn）")
+    return FontProperties(fname=path, size=size)
+
+
+def bilingual(axes: Axes, position: tuple[float, float], english: str, chinese: str, *, fontsize: float = 11,
+              color: str = INK, ha: str = "center", family: str | None = None) -> None:
+    """`english` with `chinese` on the line below; `position` is where the two lines meet."""
+    x, y = position
+    axes.text(x, y + 0.03, english, ha=ha, va="bottom", fontsize=fontsize, color=color,
+              family=family or STYLE["font.family"], linespacing=1.3)
+    axes.text(x, y - 0.03, chinese, ha=ha, va="top", color=color, fontproperties=chinese_font(fontsize))
 
 
 def arrow(axes: Axes, start: tuple[float, float], end: tuple[float, float], color: str = INK, *,
@@ -162,8 +183,8 @@ def draw_snapshots_to_sequence() -> Figure:
 
 def draw_unrolled_rnn() -> Figure:
     """A recurrent layer drawn folded (one cell with a loop) and unrolled over four time steps."""
-    figure, axes = canvas(15.0, 5.4)
-    levels = {"x": 0.9, "h": 2.7, "y": 4.5}
+    figure, axes = canvas(15.0, 6.4)
+    levels = {"x": 1.9, "h": 3.7, "y": 5.5}
 
     def column(x: float, subscript: str) -> None:
         box(axes, (x, levels["x"]), (0.95, 0.75), f"$x_{{{subscript}}}$", INPUT, fontsize=15)
@@ -184,6 +205,8 @@ def draw_unrolled_rnn() -> Figure:
         previous = x + 0.53
     arrow(axes, (previous, levels["h"]), (previous + 0.8, levels["h"]), HIDDEN, width=1.8)
     axes.text(previous + 1.0, levels["h"], "$\\cdots$", ha="left", va="center", fontsize=15, color=MUTED)
+    bilingual(axes, (1.6, 0.75), "folded", "折叠", color=MUTED)
+    bilingual(axes, (10.0, 0.75), "unrolled over the time steps", "按时间步展开", color=MUTED)
     return figure
 
 
@@ -226,7 +249,7 @@ def draw_one_hot_vs_embedding() -> Figure:
     table = np.round(np.random.default_rng(7).normal(0, 0.6, size=(vocab_size, embedding_size)), 1) + 0.0
     cell, wide, top = 0.62, 0.8, 4.6
     middle = top - 1.5 * cell  # the centre line of a three-row block
-    figure, axes = canvas(16.0, 5.8)
+    figure, axes = canvas(16.0, 6.6)
 
     def id_column(left: float) -> None:
         grid(axes, (left, top), ids[:, None], [[tint(INPUT, 0.65)] for _ in ids], cell=cell)
@@ -271,6 +294,8 @@ def draw_one_hot_vs_embedding() -> Figure:
     equation = "$\\mathrm{one\\_hot}(\\mathrm{ids}) \\cdot W = W[\\mathrm{ids}]$"
     axes.text(one_hot_left + vocab_size * cell / 2 - 0.6, 1.0, equation, ha="center",
               va="center", fontsize=14)
+    bilingual(axes, (3.1, 6.0), "one-hot encoding", "独热编码", fontsize=12)
+    bilingual(axes, (11.2, 6.0), "embedding", "嵌入", fontsize=12)
     return figure
 
 
@@ -300,8 +325,12 @@ def draw_lstm_cell() -> Figure:
         box(axes, (x, gate_level), (1.05, 0.64), "tanh" if name == "g" else "σ", HIDDEN if name == "g" else GATE,
             fontsize=13 if name == "g" else 16, fill=0.7)
     labels = {"f": "$f_t$", "i": "$i_t$", "g": "$\\tilde{c}_t$", "o": "$o_t$"}
+    names = {"f": ("forget", "遗忘门"), "i": ("input", "输入门"), "g": ("candidate", "候选记忆元"),
+             "o": ("output", "输出门")}
     for name, x in gates.items():
         axes.text(x + 0.12, gate_level + 0.55, labels[name], ha="left", va="bottom", fontsize=14)
+        bilingual(axes, (x + 0.12, 1.97), *names[name], fontsize=9.5, color=MUTED, ha="left")
+    bilingual(axes, (7.9, 5.92), "cell state", "记忆元", fontsize=10, color=MUTED)
     # forget gate scales the old cell state
     arrow(axes, (gates["f"], gate_level + 0.33), (gates["f"], top - 0.28))
     # input gate × candidate, added to the cell state
@@ -341,14 +370,15 @@ def draw_char_rnn() -> Figure:
     text = "hello"
     vocab = sorted(set(text))  # e, h, l, o
     steps = len(text) - 1
-    figure, axes = canvas(13.4, 9.2)
+    figure, axes = canvas(14.4, 9.2)
+    axes.set_xlim(-1.0, 13.4)  # one more unit on the left for the Chinese layer names
     levels = {"x": 0.7, "encode": 2.1, "lstm1": 3.7, "lstm2": 5.3, "softmax": 6.95, "y": 8.55}
-    row_names = {"x": "$x_t$", "encode": "one_hot /\nEmbedding", "lstm1": "LSTM", "lstm2": "LSTM",
-                 "softmax": "Dense +\nsoftmax", "y": "$y_t$"}
-    for level, name in row_names.items():
-        mono = not name.startswith("$")
-        axes.text(1.9, levels[level], name, ha="right", va="center", fontsize=11.5 if mono else 15,
-                  family=MONO if mono else STYLE["font.family"], linespacing=1.3)
+    for level in ("x", "y"):
+        axes.text(1.9, levels[level], f"${level}_t$", ha="right", va="center", fontsize=15)
+    layer_names = {"encode": ("one_hot /\nEmbedding", "独热编码 / 嵌入层"), "lstm1": ("LSTM", "长短期记忆网络"),
+                   "lstm2": ("LSTM", "长短期记忆网络"), "softmax": ("Dense +\nsoftmax", "全连接层 + softmax")}
+    for level, (english, chinese) in layer_names.items():
+        bilingual(axes, (1.9, levels[level]), english, chinese, fontsize=11, ha="right", family=MONO)
     # Made-up scores over the vocabulary, highest for the right next character.
     scores = np.full((steps, len(vocab)), 0.3) + 0.25 * np.arange(len(vocab))[::-1]
     for step in range(steps):

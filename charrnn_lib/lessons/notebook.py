@@ -1,4 +1,4 @@
-"""The opening cell of every lesson: seeds, one plot style, a CJK font if there is one, an environment report."""
+"""The opening cell of every lesson: seeds, one plot style with the course's CJK font, an environment report."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ import platform
 import re
 import warnings
 from collections.abc import Iterable
+from pathlib import Path
 
 import matplotlib
 from cycler import cycler
@@ -18,7 +19,11 @@ from charrnn_lib.config import quick_mode
 
 # Shared with tools/make_assets.py so the diagrams and the live plots look alike (Tableau 10).
 PALETTE = ("#4E79A7", "#F28E2B", "#59A14F", "#E15759", "#76B7B2", "#EDC948", "#B07AA1", "#9C755F")
-# Sans-serif fonts with Chinese glyphs, most common first (Linux, Windows, macOS).
+# The CJK font the course depends on: Noto Sans SC Regular (SIL OFL 1.1) from the PyPI package
+# pylopdf-fonts-zh-cn, so every set-up draws the same glyphs without a system font or root.
+CJK_FONT_PACKAGE = "pylopdf_fonts_zh_cn"
+LATIN_FONT = "DejaVu Sans"  # matplotlib's own font; Latin text keeps it, Chinese falls back to the CJK font
+# Without the package: sans-serif fonts with Chinese glyphs, most common first (Linux, Windows, macOS).
 CJK_FONTS = (
     "Noto Sans CJK SC", "Noto Sans SC", "Source Han Sans SC", "Source Han Sans CN", "WenQuanYi Micro Hei",
     "WenQuanYi Zen Hei", "Microsoft YaHei", "SimHei", "PingFang SC", "Hiragino Sans GB", "Heiti SC",
@@ -94,18 +99,40 @@ def setup(seed: int = 42) -> EnvironmentReport:
 
 
 def apply_plot_style() -> str | None:
-    """Set the course's matplotlib style; add a CJK fallback font when one is installed and return its name."""
+    """Set the course's matplotlib style with a CJK fallback font; return the font's name, or None without one."""
     from matplotlib import font_manager
 
     importlib.import_module("matplotlib.pyplot")  # picks the notebook backend first, so it cannot undo our style
 
     matplotlib.rcParams.update(PLOT_STYLE)
-    cjk_font = choose_cjk_font(font.name for font in font_manager.fontManager.ttflist)
+    cjk_font = register_cjk_font() or choose_cjk_font(font.name for font in font_manager.fontManager.ttflist)
     if cjk_font:
-        # Latin glyphs stay in DejaVu Sans; Chinese ones fall back to the CJK font.
-        matplotlib.rcParams["font.family"] = ["sans-serif"]
-        matplotlib.rcParams["font.sans-serif"] = ["DejaVu Sans", cjk_font]
+        # A list of families, not the generic "sans-serif": matplotlib falls back glyph by glyph only along
+        # font.family, so Latin text stays in DejaVu Sans and Chinese characters come from the CJK font.
+        matplotlib.rcParams["font.family"] = [LATIN_FONT, cjk_font]
     return cjk_font
+
+
+def packaged_cjk_font() -> Path | None:
+    """The font file of `CJK_FONT_PACKAGE`, or None when the package is not installed."""
+    try:
+        package = importlib.import_module(CJK_FONT_PACKAGE)
+    except ImportError:
+        return None
+    path = Path(package.sans_path())
+    return path if path.is_file() else None
+
+
+def register_cjk_font() -> str | None:
+    """Add the packaged CJK font to matplotlib's font list (once per process) and return its family name."""
+    from matplotlib import font_manager
+
+    path = packaged_cjk_font()
+    if path is None:
+        return None
+    if str(path) not in {font.fname for font in font_manager.fontManager.ttflist}:
+        font_manager.fontManager.addfont(path)
+    return font_manager.FontProperties(fname=path).get_name()
 
 
 def choose_cjk_font(installed: Iterable[str]) -> str | None:
@@ -129,8 +156,16 @@ def describe_accelerator() -> str:
 
 
 def environment_warnings(report: EnvironmentReport) -> list[tuple[str, str]]:
-    """Bilingual warnings about versions outside the tested range (a laptop CPU is what the course is sized for)."""
+    """Bilingual warnings about a missing CJK font and versions outside the tested range.
+
+    A laptop CPU is what the course is sized for, so no GPU is never a warning.
+    """
     found = []
+    if report.cjk_font is None:
+        found.append(("No CJK font: Chinese text in figures shows as empty boxes; install the course's packages "
+                      "(`make install` or `pip install -e .` brings pylopdf-fonts-zh-cn), then restart the kernel.",
+                      "没有中文字体：图中的中文会显示成空白方框；请安装课程依赖的包"
+                      "（`make install` 或 `pip install -e .` 会装上 pylopdf-fonts-zh-cn），然后重启内核。"))
     for name, version, tested in (("Python", report.python, TESTED_PYTHON),
                                   ("TensorFlow", report.tensorflow, TESTED_TENSORFLOW),
                                   ("Keras", report.keras, TESTED_KERAS)):

@@ -1,18 +1,19 @@
-"""Plots the lessons share: one-hot heat maps, vocabulary coverage, training curves and the batching grid.
+"""Plots the lessons share: corpus overview, one-hot heat maps, vocabulary coverage, training curves, batching grid.
 
 Every helper returns the `matplotlib.figure.Figure` it drew on. Without `ax`, it draws on a new figure
 that pyplot has already let go of, so a notebook cell ending with the call shows the figure exactly once,
 as the cell's value (an open pyplot figure would be shown a second time when the cell ends), and no
 figure is left open. Outside a notebook, save it with `figure.savefig(path)`. With `ax`, the figure is
 the caller's and pyplot shows it when the cell ends, so end that cell with `plt.show()`, not with the call
-(nbval ignores a trailing `;`). Figure text stays language-neutral: pass English names, or install a CJK
-font before labelling with Chinese.
+(nbval ignores a trailing `;`). Titles and axis labels are bilingual ("English · 中文", terms from
+docs/glossary.md); `cr.lessons.notebook.setup` registers the CJK font that draws them.
 """
 
 from __future__ import annotations
 
 import collections
 import math
+import unicodedata
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -20,7 +21,7 @@ import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.colors import ListedColormap, to_rgb
 from matplotlib.figure import Figure
-from matplotlib.ticker import PercentFormatter
+from matplotlib.ticker import MaxNLocator, PercentFormatter, StrMethodFormatter
 
 from charrnn_lib.errors import CharRNNError
 from charrnn_lib.lessons.notebook import PALETTE
@@ -29,11 +30,77 @@ from charrnn_lib.text import UNK_TOKEN
 # Characters that would be invisible or break a label, drawn as visible symbols.
 VISIBLE_CHARACTERS = {" ": "␣", "\n": "\\n", "\t": "\\t", "\r": "\\r"}
 MAX_ANNOTATED_CELLS = 600  # above this, a batching grid is too small to read numbers in its cells
+MAX_EXAMPLE_LINE = 40  # characters of an example line the corpus overview shows before cutting it with `…`
+TRAINING_LOSS, VALIDATION_LOSS = "training loss · 训练损失", "validation loss · 验证损失"
 
 
 def visible(label: Any) -> str:
     """A label as text with whitespace made visible: `' '` → `␣`, `'\\n'` → `\\n`."""
     return VISIBLE_CHARACTERS.get(label, str(label)) if isinstance(label, str) else str(label)
+
+
+def plot_corpus_overview(text: str, *, top_k: int = 20, example_lines: int = 4) -> Figure:
+    """A first look at a corpus: how long its lines are, its `top_k` most frequent characters, a few of its lines.
+
+    Punctuation and whitespace are left out of the frequencies: in the Tang corpus `，` and `。` end every
+    verse and would top the chart. The example lines are spread evenly from the first line to the last.
+    """
+    if not text:
+        raise CharRNNError("Cannot draw an overview of empty text; load a corpus first, e.g. cr.datasets.load('tang').",
+                           "无法为空文本绘制概览；请先加载语料，例如 cr.datasets.load('tang')。")
+    for name, value, least in (("top_k", top_k, 1), ("example_lines", example_lines, 0)):
+        if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < least:
+            raise CharRNNError(f"{name} must be a whole number ≥ {least}, got {value!r}; e.g. {name}=4.",
+                               f"{name} 必须是 ≥ {least} 的整数，收到 {value!r}；例如 {name}=4。")
+    lines = text.split("\n")
+    if lines[-1] == "":
+        lines.pop()  # the text's final line break ends the last line; it does not start an empty one
+    figure = _new_figure((10.0, 6.4))
+    grid = figure.add_gridspec(2, 2, width_ratios=(1, 1.4))
+    _draw_line_lengths(figure.add_subplot(grid[0, 0]), lines)
+    _draw_example_lines(figure.add_subplot(grid[0, 1]), lines, example_lines)
+    _draw_top_characters(figure.add_subplot(grid[1, :]), text, top_k)
+    distinct = len(set(text))
+    figure.suptitle(f"{len(text):,} characters · {distinct:,} distinct · {len(lines):,} lines\n"
+                    f"{len(text):,} 个字符 · {distinct:,} 个不同字符 · {len(lines):,} 行")
+    return figure
+
+
+def _draw_line_lengths(ax: Axes, lines: Sequence[str]) -> None:
+    """A bar per line length (in characters, without the line break): how many lines have it."""
+    counts = np.bincount([len(line) for line in lines])  # counts[n]: lines of n characters
+    lengths = np.flatnonzero(counts)
+    ax.bar(lengths, counts[lengths], width=0.8)
+    ax.set_xlim(lengths.min() - 3, lengths.max() + 3)  # room either side, so even one length reads as a bar
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+    ax.yaxis.set_major_formatter(StrMethodFormatter("{x:,.0f}"))
+    ax.set_xlabel("characters per line · 每行字符数")
+    ax.set_ylabel("lines\n行数")
+    ax.set_title("Line lengths · 每行长度")
+
+
+def _draw_example_lines(ax: Axes, lines: Sequence[str], count: int) -> None:
+    """`count` lines spread evenly through the corpus, as text; long ones cut with `…`."""
+    picks = np.unique(np.linspace(0, len(lines) - 1, count).round().astype(int)) if lines and count else []
+    for row, index in enumerate(picks):
+        line = lines[index]
+        shown = line if len(line) <= MAX_EXAMPLE_LINE else line[:MAX_EXAMPLE_LINE - 1] + "…"
+        ax.text(0.02, 1 - (row + 0.5) / len(picks), shown, transform=ax.transAxes, va="center", fontsize=13)
+    ax.axis("off")
+    ax.set_title("A few lines · 语料中的几行")
+
+
+def _draw_top_characters(ax: Axes, text: str, top_k: int) -> None:
+    """The `top_k` most frequent characters, punctuation and whitespace left out, as shares of the whole text."""
+    counts = collections.Counter(character for character in text if unicodedata.category(character)[0] not in "PZC")
+    top = counts.most_common(top_k)
+    ax.bar(range(len(top)), [count / len(text) for _, count in top], width=0.7, color=PALETTE[1])
+    ax.set_xticks(range(len(top)), [character for character, _ in top], fontsize=12)
+    ax.yaxis.set_major_formatter(PercentFormatter(xmax=1))
+    ax.grid(axis="x", visible=False)
+    ax.set_ylabel("share of the text\n占全文比例")
+    ax.set_title(f"The {len(top)} most frequent characters, punctuation left out · "
+                 f"最常见的 {len(top)} 个字符（不含标点）")
 
 
 def plot_one_hot(matrix: Any, labels: Sequence[Any], *, column_labels: Sequence[Any] | None = None,
@@ -50,15 +117,16 @@ def plot_one_hot(matrix: Any, labels: Sequence[Any], *, column_labels: Sequence[
             f"{len(labels)} labels.",
             f"plot_one_hot 需要二维矩阵且每行一个标签；收到形状 {matrix.shape} 和 {len(labels)} 个标签。",
         )
-    figure, ax = _figure_and_axes(ax, size=(6.4, max(2.0, 0.28 * matrix.shape[0] + 1.2)))
+    figure, ax = _figure_and_axes(ax, size=(6.4, max(2.4, 0.28 * matrix.shape[0] + 1.2)))
     ax.imshow(matrix, aspect="auto", interpolation="nearest", cmap="Blues", vmin=0, vmax=1)
     ax.grid(False)
     ax.set_yticks(range(matrix.shape[0]), [visible(label) for label in labels])
     if column_labels is not None:
         ax.set_xticks(range(len(column_labels)), [visible(label) for label in column_labels])
-    ax.set_xlabel("id (column)")
-    ax.set_ylabel("character (row)")
-    ax.set_title(f"One-hot vectors: {matrix.shape[0]} characters × {matrix.shape[1]} ids")
+    ax.set_xlabel("id (column) · 编号（列）")
+    ax.set_ylabel("character (row)\n字符（行）")
+    ax.set_title(f"One-hot vectors: {matrix.shape[0]} characters × {matrix.shape[1]} ids\n"
+                 f"独热编码：{matrix.shape[0]} 个字符 × {matrix.shape[1]} 个编号")
     return figure
 
 
@@ -84,12 +152,12 @@ def plot_vocabulary_coverage(texts: Mapping[str, str], max_vocabs: Sequence[int]
     figure, ax = _figure_and_axes(ax)
     for name, text in texts.items():
         ax.plot(max_vocabs, vocabulary_coverage(text, max_vocabs), marker="o", markersize=3,
-                label=f"{name} ({len(set(text)):,} distinct)")
+                label=f"{name} ({len(set(text)):,} distinct · {len(set(text)):,} 个不同字符)")
     ax.set_xscale("log")
     ax.yaxis.set_major_formatter(PercentFormatter(xmax=1))
-    ax.set_xlabel("max_vocab (most frequent characters kept)")
-    ax.set_ylabel("characters covered")
-    ax.set_title("Vocabulary coverage")
+    ax.set_xlabel("max_vocab (most frequent characters kept) · 保留的最常见字符数")
+    ax.set_ylabel("characters covered\n覆盖的字符比例")
+    ax.set_title("Vocabulary coverage · 词表覆盖率")
     ax.legend()
     return figure
 
@@ -111,10 +179,10 @@ def plot_training_history(history: Any, *, ax: Axes | None = None) -> Figure:
         if len(steps):
             ax.plot(steps, losses, marker=marker, markersize=4, label=label)
     bits = ax.secondary_yaxis("right", functions=(lambda nats: nats / math.log(2), lambda b: b * math.log(2)))
-    bits.set_ylabel("bits per character")
+    bits.set_ylabel("bits per character\n每字符比特数")
     ax.set_xlabel(x_label)
-    ax.set_ylabel("loss (nats per character)")
-    ax.set_title("Training history")
+    ax.set_ylabel("loss (nats per character)\n每字符损失（奈特）")
+    ax.set_title("Training history · 训练过程")
     ax.legend()
     return figure
 
@@ -138,11 +206,15 @@ def plot_batch_grid(x: Any, y: Any, *, vocab: Sequence[str] | None = None, max_b
     x, y = x[:max_batches], y[:max_batches]
     n_batches, num_seqs, num_steps = x.shape
     columns = n_batches * num_steps
-    axes = _new_figure((min(14.0, 0.34 * columns + 1.6), 2 * (0.34 * num_seqs + 0.9))).subplots(2, 1)
+    axes = _new_figure((min(14.0, max(4.8, 0.34 * columns + 1.6)), 2 * (0.34 * num_seqs + 0.9))).subplots(2, 1)
     figure = axes[0].figure
-    for ax, name, batches in zip(axes, ("x", "y"), (x, y), strict=True):
+    for ax, name, batches, meaning in zip(axes, ("x", "y"), (x, y), ("inputs x\n输入", "targets y\n目标"),
+                                          strict=True):
         _draw_batch_panel(ax, name, batches, vocab)
-    axes[0].set_title(f"{n_batches} batches of num_seqs={num_seqs} rows × num_steps={num_steps}: inputs x, targets y")
+        ax.set_ylabel(meaning)
+    noun = "batch" if n_batches == 1 else "batches"
+    figure.suptitle(f"{n_batches} {noun} of num_seqs={num_seqs} × num_steps={num_steps}\n"
+                    f"{n_batches} 个批次，每批 num_seqs={num_seqs} × num_steps={num_steps}")
     return figure
 
 
@@ -159,10 +231,10 @@ def _draw_batch_panel(ax: Axes, name: str, batches: np.ndarray, vocab: Sequence[
     if rows.size <= MAX_ANNOTATED_CELLS:
         for (row, column), value in np.ndenumerate(rows):
             ax.text(column, row, _cell_text(int(value), vocab), ha="center", va="center", fontsize=8,
-                    family="monospace")
+                    family=_monospace_first())
     ax.set_xticks([batch * num_steps + (num_steps - 1) / 2 for batch in range(n_batches)],
                   [f"{name}[{batch}]" for batch in range(n_batches)])
-    ax.set_yticks(range(num_seqs), [f"row {row}" for row in range(num_seqs)])
+    ax.set_yticks(range(num_seqs), [f"row {row} · 第 {row} 行" for row in range(num_seqs)])
     ax.tick_params(length=0)
 
 
@@ -195,13 +267,14 @@ def plot_experiments(results: Sequence[Any], *, noise_group: str = "seed", ax: A
         labelled.add(group)
         ax.text(result.best_val_bpc, y, f" {result.best_val_bpc:.2f}", va="center", fontsize=8)
     ax.vlines([result.unigram_bpc for result, _ in rows], [y - 0.4 for y in positions], [y + 0.4 for y in positions],
-              color="black", linewidth=2, label="unigram bpc (no context)")
+              color="black", linewidth=2, label="unigram bpc (no context) · 一元语法 bpc（不看上下文）")
     _shade_seed_spread(ax, [result for result, _ in rows], positions, noise_group)
     ax.set_yticks(positions, [result.label for result, _ in rows])
     ax.invert_yaxis()  # the first run on top
     ax.grid(axis="y", visible=False)
-    ax.set_xlabel("best validation loss (bits per character)")
-    ax.set_title("Experiments: lower is better; the tick is each corpus's unigram bpc")
+    ax.set_xlabel("best validation loss (bits per character) · 最佳验证损失（每字符比特数）")
+    ax.set_title("Experiments: lower is better; the tick is each corpus's unigram bpc\n"
+                 "实验：越低越好；黑色竖线是各语料的一元语法 bpc")
     ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1), fontsize=8)  # beside the bars, never on them
     return figure
 
@@ -214,7 +287,7 @@ def _shade_seed_spread(ax: Axes, results: Sequence[Any], positions: Sequence[flo
     corpus = seeds[0].corpus
     spread = [result.best_val_bpc for result in results
               if result.corpus == corpus and result.group in ("baseline", noise_group)]
-    label = f"seed spread ({corpus})"
+    label = f"seed spread ({corpus}) · 随机种子波动（{corpus}）"
     for result, y in zip(results, positions, strict=True):
         if result.corpus == corpus:
             ax.fill_betweenx([y - 0.5, y + 0.5], min(spread), max(spread), color="0.25", alpha=0.45, linewidth=0,
@@ -227,10 +300,10 @@ def _loss_curves(history: Any) -> tuple[str, list[tuple[Sequence[float], Sequenc
     if isinstance(getattr(history, "history", None), dict):  # keras.callbacks.History from fit()
         epochs = [epoch + 1 for epoch in history.epoch]
         logs = history.history
-        return "epoch", [(epochs if "loss" in logs else [], logs.get("loss", []), "training loss"),
-                         (epochs if "val_loss" in logs else [], logs.get("val_loss", []), "validation loss")]
-    return "step", [(history.steps, history.loss, "training loss"),
-                    (history.val_steps, history.val_loss, "validation loss")]
+        return "epoch · 轮", [(epochs if "loss" in logs else [], logs.get("loss", []), TRAINING_LOSS),
+                             (epochs if "val_loss" in logs else [], logs.get("val_loss", []), VALIDATION_LOSS)]
+    return "training step · 训练步数", [(history.steps, history.loss, TRAINING_LOSS),
+                                      (history.val_steps, history.val_loss, VALIDATION_LOSS)]
 
 
 def _figure_and_axes(ax: Axes | None, size: tuple[float, float] | None = None) -> tuple[Figure, Axes]:
@@ -239,6 +312,13 @@ def _figure_and_axes(ax: Axes | None, size: tuple[float, float] | None = None) -
         return ax.figure, ax
     figure = _new_figure(size)
     return figure, figure.subplots()
+
+
+def _monospace_first() -> list[str]:
+    """Monospace glyphs first, then the figure's own fonts (the CJK fallback) for characters monospace lacks."""
+    import matplotlib
+
+    return ["monospace", *matplotlib.rcParams["font.family"]]
 
 
 def _new_figure(size: tuple[float, float] | None) -> Figure:
