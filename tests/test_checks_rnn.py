@@ -4,11 +4,19 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from check_helpers import only_line, stub
+from check_helpers import failure_line, only_line, stub
 
 from charrnn_lib import checks
 from charrnn_lib.checks import Status
-from charrnn_lib.lessons.scratch_rnn import lstm_step, rnn_forward, rnn_parameter_count, rnn_step, sigmoid
+from charrnn_lib.lessons.scratch_rnn import (
+    bptt_gradients,
+    lstm_step,
+    rnn_forward,
+    rnn_parameter_count,
+    rnn_step,
+    sigmoid,
+    tape_gradients,
+)
 
 
 @pytest.fixture(autouse=True)
@@ -148,3 +156,100 @@ def test_a_step_of_the_wrong_shape_fails_with_the_expected_shape(capsys):
     result = checks.check_rnn_step(lambda x_t, h_prev, W_x, W_h, b: rnn_step(x_t, h_prev, W_x, W_h, b).sum(axis=-1))
     line = only_line(capsys)
     assert result.status is Status.FAIL and "shape (3,)" in line
+
+
+def learner_bptt(carry=True, derivative=lambda h: 1 - h ** 2, pair_with_previous=True, accumulate="+=",
+                 transpose_recurrent=True):
+    """A learner's backpropagation through time, written independently of the library, with one optional slip."""
+    def bptt_gradients(xs, targets, h0, W_x, W_h, b, W_y, b_y):
+        hidden, states = h0, []
+        for t in range(xs.shape[1]):
+            hidden = np.tanh(xs[:, t] @ W_x + hidden @ W_h + b)
+            states.append(hidden)
+        logits = np.stack(states, axis=1) @ W_y + b_y
+        probabilities = np.exp(logits) / np.exp(logits).sum(axis=-1, keepdims=True)
+        dlogits = probabilities.copy()
+        for row, column in np.ndindex(targets.shape):
+            dlogits[row, column, targets[row, column]] -= 1
+        dlogits /= targets.size
+        dW_y = sum(states[t].T @ dlogits[:, t] for t in range(len(states)))
+        db_y = dlogits.sum(axis=(0, 1))
+        dW_x, dW_h, db = np.zeros_like(W_x), np.zeros_like(W_h), np.zeros_like(b)
+        dh_next = np.zeros_like(h0)
+        for t in range(len(states) - 1, -1, -1):
+            dh = dlogits[:, t] @ W_y.T + (dh_next if carry else 0)
+            dz = dh * derivative(states[t])
+            paired = (states[t - 1] if t else h0) if pair_with_previous else states[t]
+            if accumulate == "+=":
+                dW_h = dW_h + paired.T @ dz
+            elif accumulate == "=":  # the loop runs backwards, so the first step's share is what stays
+                dW_h = paired.T @ dz
+            elif t == len(states) - 1:  # "last step only"
+                dW_h = paired.T @ dz
+            dW_x, db = dW_x + xs[:, t].T @ dz, db + dz.sum(axis=0)
+            dh_next = dz @ (W_h.T if transpose_recurrent else W_h)
+        return dW_x, dW_h, db, dW_y, db_y
+    return bptt_gradients
+
+
+@pytest.mark.parametrize("function", [bptt_gradients, learner_bptt(), lambda *args: list(learner_bptt()(*args)),
+                                      lambda *args: tuple(g.astype("float32") for g in bptt_gradients(*args))])
+def test_bptt_reference_and_a_learners_loop_pass_with_one_line(function, capsys):
+    result = checks.check_bptt(function)
+    line = only_line(capsys)
+    assert result.status is Status.PASS and line.startswith("✓ bptt_gradients") and "3 " in line
+
+
+def test_bptt_stub_is_not_attempted(capsys):
+    result = checks.check_bptt(stub)
+    assert result.status is Status.NOT_ATTEMPTED and "尚未作答" in only_line(capsys)
+
+
+def test_bptt_checks_the_last_case_against_tf_gradient_tape(capsys):
+    shape = checks.rnn.BPTT_SHAPES[-1]
+    args = checks.rnn._char_rnn_problem(np.random.default_rng(40 + len(checks.rnn.BPTT_SHAPES) - 1), *shape)
+    calls = []
+
+    def answer_tape_only_on_the_last_case(*given):
+        calls.append(given)
+        return (tape_gradients if len(calls) == len(checks.rnn.BPTT_SHAPES) else bptt_gradients)(*given)
+
+    assert checks.check_bptt(answer_tape_only_on_the_last_case).passed
+    capsys.readouterr()
+    assert all(np.array_equal(given, expected) for given, expected in zip(calls[-1], args, strict=True))
+
+
+@pytest.mark.parametrize(("function", "first_wrong", "hint"), [
+    (learner_bptt(carry=False), "dW_x", "Carry the gradient back in time"),
+    (learner_bptt(derivative=lambda h: h), "dW_x", "derivative of tanh is not tanh"),
+    (learner_bptt(derivative=lambda h: 1 - np.tanh(h) ** 2), "dW_x", "not 1 − tanh(h_t)²"),
+    (learner_bptt(derivative=lambda h: 1.0), "dW_x", "multiply dh by its derivative 1 − h_t²"),
+    (learner_bptt(accumulate="last"), "dW_h", "add up (+=) every step's share of dW_h"),
+    (learner_bptt(accumulate="="), "dW_h", "add up (+=) every step's share of dW_h"),
+    (learner_bptt(pair_with_previous=False), "dW_h", "with h_{t-1}"),
+    (learner_bptt(transpose_recurrent=False), "dW_x", "dz @ W_h.T"),
+])
+def test_bptt_slips_fail_and_name_the_first_wrong_gradient_and_the_fix(function, first_wrong, hint, capsys):
+    line = failure_line(checks.check_bptt(function), capsys)
+    assert line.startswith("✗ bptt_gradients") and f"{first_wrong} is the first gradient that differs" in line
+    assert hint in line and f"第一个出错的梯度是 {first_wrong}" in line
+
+
+@pytest.mark.parametrize(("function", "hint"), [
+    (lambda *args: bptt_gradients(*args)[:3], "Return five gradients"),
+    (lambda *args: {"dW_x": bptt_gradients(*args).W_x}, "Return five gradients"),
+    (lambda *args: (bptt_gradients(*args).W_x.T, *bptt_gradients(*args)[1:]), "dW_x must have the shape of W_x"),
+    (lambda *args: (*bptt_gradients(*args)[:3], 2 * bptt_gradients(*args).W_y, bptt_gradients(*args).b_y),
+     "keep them as they are"),
+])
+def test_bptt_answers_of_the_wrong_form_fail_with_their_hint(function, hint, capsys):
+    assert hint in failure_line(checks.check_bptt(function), capsys)
+
+
+def test_an_unknown_bptt_slip_still_names_the_wrong_gradient(capsys):
+    def db_doubled(*args):
+        dW_x, dW_h, db, dW_y, db_y = bptt_gradients(*args)
+        return dW_x, dW_h, 2 * db, dW_y, db_y
+
+    line = failure_line(checks.check_bptt(db_doubled), capsys)
+    assert line.endswith("db is the first gradient that differs. · 第一个出错的梯度是 db。")

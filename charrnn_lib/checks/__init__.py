@@ -12,7 +12,13 @@ from charrnn_lib.checks.experiments import check_best_validation_bpc, check_unig
 from charrnn_lib.checks.gradients import check_clip_by_global_norm, check_global_norm
 from charrnn_lib.checks.model import check_char_rnn_model
 from charrnn_lib.checks.poetry import check_acrostic, check_shape_ratio
-from charrnn_lib.checks.rnn import check_lstm_step, check_parameter_count, check_rnn_forward, check_rnn_step
+from charrnn_lib.checks.rnn import (
+    check_bptt,
+    check_lstm_step,
+    check_parameter_count,
+    check_rnn_forward,
+    check_rnn_step,
+)
 from charrnn_lib.checks.sampling import check_apply_temperature, check_pick_top_n
 from charrnn_lib.checks.text import check_build_vocabulary, check_encode_decode, check_one_hot
 
@@ -26,6 +32,7 @@ __all__ = [
     "check_apply_temperature",
     "check_batch_generator",
     "check_best_validation_bpc",
+    "check_bptt",
     "check_build_vocabulary",
     "check_char_rnn_model",
     "check_clip_by_global_norm",

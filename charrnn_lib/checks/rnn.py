@@ -1,4 +1,5 @@
-"""Checks for lessons 3 and 4 (recurrent cells by hand), against `charrnn_lib.lessons.scratch_rnn` and `parameters`."""
+"""Checks for lessons 3 and 4 (recurrent cells and backpropagation through time by hand), against
+`charrnn_lib.lessons.scratch_rnn`."""
 
 from __future__ import annotations
 
@@ -12,12 +13,16 @@ import numpy as np
 from charrnn_lib.checks.core import Case, CheckResult, Hint, run_check, values_equal
 from charrnn_lib.lessons.scratch_rnn import (
     BLOCKS,
+    CharRNNParameters,
+    bptt_gradients,
+    char_rnn_forward,
     lstm_step,
     rnn_forward,
     rnn_parameter_count,
     rnn_step,
     sigmoid,
     simple_rnn_weights,
+    tape_gradients,
 )
 
 # (batch or None for one unbatched vector, input_dim, units). The first case is square, so weights used the
@@ -27,6 +32,10 @@ RNN_STEP_SHAPES = ((None, 3, 3), (2, 3, 3), (4, 5, 2))
 RNN_FORWARD_SHAPES = ((2, 4, 3, 3), (1, 6, 2, 4))
 KERAS_FORWARD_SHAPE = (3, 5, 4, 6)
 LSTM_STEP_SHAPES = ((None, 2, 2), (3, 4, 2), (1, 3, 5))
+# (batch, time, vocab_size, units) of the tiny char-RNNs whose gradients check_bptt asks for; the last is checked
+# against tf.GradientTape instead of the NumPy reference.
+BPTT_SHAPES = ((1, 4, 5, 3), (3, 6, 7, 4), (2, 5, 6, 4))
+GRADIENT_NAMES = CharRNNParameters._fields  # W_x, W_h, b, W_y, b_y
 # (input_size, units): an embedding into a small layer, the course model's one-hot input, and the smallest layer.
 PARAMETER_SIZES = ((8, 32), (83, 128), (1, 1))
 
@@ -178,6 +187,110 @@ def _cell_state(blocks: list[np.ndarray], order: tuple[int, ...], c_prev: np.nda
     """c_t when the blocks are read as (input, forget, candidate, output) in the given order."""
     input_z, forget_z, candidate_z, _ = (blocks[position] for position in order)
     return sigmoid(forget_z) * c_prev + sigmoid(input_z) * np.tanh(candidate_z)
+
+
+def check_bptt(learner_bptt_gradients: Callable[..., Any]) -> CheckResult:
+    """`bptt_gradients(xs, targets, h0, W_x, W_h, b, W_y, b_y)` → `(dW_x, dW_h, db, dW_y, db_y)` of the mean
+    cross-entropy; the last case's answer is what tf.GradientTape finds for Keras layers holding the same weights."""
+    cases = []
+    for index, shape in enumerate(BPTT_SHAPES):
+        args = _char_rnn_problem(np.random.default_rng(40 + index), *shape)
+        last = index == len(BPTT_SHAPES) - 1
+        cases.append(Case(learner_bptt_gradients, args, (tape_gradients if last else bptt_gradients)(*args)))
+    return run_check("bptt_gradients", cases, compare=_same_gradients, hint=_bptt_hint)
+
+
+def _char_rnn_problem(rng: np.random.Generator, batch: int, time: int, vocab_size: int,
+                      units: int) -> tuple[np.ndarray, ...]:
+    """One-hot inputs, target ids, a non-zero h0 and weights large enough that tanh bends and every slip shows."""
+    ids = rng.integers(0, vocab_size, size=(batch, time + 1))
+    xs = np.eye(vocab_size)[ids[:, :-1]]  # (batch, time, vocab_size)
+    weights = (rng.normal(scale=0.8, size=shape) for shape in
+               ((vocab_size, units), (units, units), (units,), (units, vocab_size), (vocab_size,)))
+    return (xs, ids[:, 1:], rng.uniform(-1, 1, size=(batch, units)), *weights)
+
+
+def _same_gradients(expected: CharRNNParameters, got: Any) -> bool:
+    return isinstance(got, (tuple, list)) and values_equal(tuple(expected), tuple(got))
+
+
+def _bptt_hint(case: Case, got: Any) -> Hint | None:
+    if not isinstance(got, (tuple, list)) or len(got) != len(GRADIENT_NAMES):
+        return Hint("Return five gradients in the order of the parameters: (dW_x, dW_h, db, dW_y, db_y).",
+                    "请按参数的顺序返回五个梯度：(dW_x, dW_h, db, dW_y, db_y)。")
+    got = [np.asarray(gradient) for gradient in got]
+    for name, expected, gradient in zip(GRADIENT_NAMES, case.expected, got, strict=True):
+        if gradient.shape != expected.shape:
+            return Hint(f"d{name} must have the shape of {name}, {expected.shape}; got {gradient.shape}.",
+                        f"d{name} 的形状必须与 {name} 相同，即 {expected.shape}；实际为 {gradient.shape}。")
+    first_wrong = next((index for index, (expected, gradient) in enumerate(zip(case.expected, got, strict=True))
+                        if not values_equal(expected, gradient)), None)
+    if first_wrong is None:
+        return None
+    name = GRADIENT_NAMES[first_wrong]
+    where = Hint(f"d{name} is the first gradient that differs.", f"第一个出错的梯度是 d{name}。")
+    if first_wrong >= 3:
+        advice = Hint("dW_y and db_y come from the lines given above the exercise: keep them as they are.",
+                      "dW_y 和 db_y 由练习上方给出的代码算出：请保持原样。")
+    else:
+        advice = _recurrent_slip(case.args, got, first_wrong)
+    return Hint(f"{where.english} {advice.english}" if advice else where.english,
+                f"{where.chinese}{advice.chinese}" if advice else where.chinese)
+
+
+def _recurrent_slip(args: tuple[np.ndarray, ...], got: list[np.ndarray], wrong: int) -> Hint | None:
+    """Advice when (dW_x, dW_h, db) match a known slip of the backward loop."""
+    slips = (
+        ({"carry": False},
+         Hint("Carry the gradient back in time: h_t also feeds h_{t+1}, so dh = dlogits[:, t] @ W_y.T + dh_next, "
+              "with dh_next = dz @ W_h.T from the step after.",
+              "要把梯度沿时间传回去：h_t 还会进入 h_{t+1}，所以 dh = dlogits[:, t] @ W_y.T + dh_next，"
+              "其中 dh_next = dz @ W_h.T 来自后一个时间步。")),
+        ({"derivative": lambda h: h},
+         Hint("The derivative of tanh is not tanh: d tanh(z)/dz = 1 − tanh(z)² = 1 − h_t², so dz = dh * (1 - h_t**2).",
+              "tanh 的导数不是 tanh 本身：d tanh(z)/dz = 1 − tanh(z)² = 1 − h_t²，所以 dz = dh * (1 - h_t**2)。")),
+        ({"derivative": lambda h: 1.0 - np.tanh(h) ** 2},
+         Hint("h_t is already tanh(z_t): the derivative is 1 − h_t², not 1 − tanh(h_t)².",
+              "h_t 已经是 tanh(z_t)：导数是 1 − h_t²，而不是 1 − tanh(h_t)²。")),
+        ({"derivative": np.ones_like},
+         Hint("Go through the tanh: multiply dh by its derivative 1 − h_t² before using it for the weights.",
+              "要穿过 tanh：先把 dh 乘以它的导数 1 − h_t²，再用来求权重的梯度。")),
+        ({"previous": False},
+         Hint("dW_h pairs dz at step t with h_{t-1}, the state W_h multiplied at that step, not with h_t.",
+              "dW_h 要把第 t 步的 dz 与 h_{t-1}（这一步中与 W_h 相乘的隐状态）配对，而不是与 h_t 配对。")),
+        ({"transpose_recurrent": False},
+         Hint("In Keras' layout h_t = tanh(… + h_{t-1} @ W_h), so the gradient goes back as dz @ W_h.T.",
+              "在 Keras 的布局中 h_t = tanh(… + h_{t-1} @ W_h)，所以梯度要按 dz @ W_h.T 传回去。")),
+    )
+    for slip, hint in slips:
+        if values_equal(tuple(_step_shares(args, **slip).sum(axis=0)), tuple(got[:3])):
+            return hint
+    shares = _step_shares(args)[:, wrong]  # (time,): step t's share of the wrong gradient
+    if any(values_equal(share, got[wrong]) for share in shares):
+        name = GRADIENT_NAMES[wrong]
+        return Hint(f"{name} is shared by every time step: add up (+=) every step's share of d{name}, "
+                    "not only one step's (=).",
+                    f"每个时间步共用同一个 {name}：要把每一步对 d{name} 的贡献累加（+=），而不是只取一步（=）。")
+    return None
+
+
+def _step_shares(args: tuple[np.ndarray, ...], *, carry: bool = True,
+                 derivative: Callable[[np.ndarray], np.ndarray] = lambda h: 1.0 - h ** 2,
+                 previous: bool = True, transpose_recurrent: bool = True) -> np.ndarray:
+    """Each time step's share of (dW_x, dW_h, db), shape (time, 3) of arrays, optionally with one slip made."""
+    xs, targets, h0, W_x, W_h, b, W_y, b_y = args
+    hidden, probabilities = char_rnn_forward(xs, h0, W_x, W_h, b, W_y, b_y)
+    batch, time = targets.shape
+    dlogits = (probabilities - np.eye(W_y.shape[1])[targets]) / (batch * time)  # (batch, time, vocab_size)
+    shares = np.empty((time, 3), dtype=object)
+    dh_next = np.zeros_like(h0)
+    for t in reversed(range(time)):
+        h_prev = hidden[:, t - 1] if t > 0 else h0
+        dh = dlogits[:, t] @ W_y.T + (dh_next if carry else 0.0)  # (batch, units)
+        dz = dh * derivative(hidden[:, t])
+        shares[t] = (xs[:, t].T @ dz, (h_prev if previous else hidden[:, t]).T @ dz, dz.sum(axis=0))
+        dh_next = dz @ (W_h.T if transpose_recurrent else W_h)
+    return shares
 
 
 def check_parameter_count(learner_parameter_count: Callable[[str, int, int], Any]) -> CheckResult:
