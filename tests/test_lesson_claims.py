@@ -8,6 +8,7 @@ in the English and in the Chinese paragraph, with the output it comes from.
 from __future__ import annotations
 
 import ast
+import math
 import re
 from pathlib import Path
 
@@ -49,10 +50,12 @@ def paragraphs(notebook: nbformat.NotebookNode, cell_id: str) -> tuple[str, str]
 
 
 def quoted_in_both(notebook: nbformat.NotebookNode, cell_id: str, *numbers: str) -> None:
+    """Each number appears in both languages, as a whole number: 0.53 does not match inside 0.534 or 10.53."""
     english, chinese = paragraphs(notebook, cell_id)
     for number in numbers:
-        assert number in english, f"{cell_id}: English text does not quote {number}"
-        assert number in chinese, f"{cell_id}: Chinese text does not quote {number}"
+        whole = re.compile(rf"(?<![\d.]){re.escape(number)}(?!\d)")
+        assert whole.search(english), f"{cell_id}: English text does not quote {number}"
+        assert whole.search(chinese), f"{cell_id}: Chinese text does not quote {number}"
 
 
 # --- the course's source material is named one way, with its links ---
@@ -81,7 +84,7 @@ def test_lesson_2_quotes_the_bigram_losses_and_the_validation_batches_it_compute
     quoted_in_both(notebook, "wrap-loss-md", f"{true_loss:.1f}")
     assert wrapped_loss > blind  # "it pays more than for a blind guess"
     n_validation_batches = result(notebook, "split-tang")[-1]
-    quoted_in_both(notebook, "split-tang-md", f"{n_validation_batches} ")
+    quoted_in_both(notebook, "split-tang-md", str(n_validation_batches))
     wrong_share = float(re.search(r"\((\d+\.\d+)%\)", output_text(notebook, "wrap-count")).group(1)) / 100
     assert abs(wrong_share - 1 / 26) < 0.001  # "one target in 26"
 
@@ -131,6 +134,13 @@ def test_lesson_4_gated_cells_recall_nearly_everything_in_every_seed_as_it_says(
         assert all(lowest >= 0.99 for _, lowest, _ in scores[gated].values()), gated
 
 
+def test_lesson_4_quotes_how_long_section_6_watches_the_lstm_keep_a_character():
+    notebook = read("04_lstm_gru.ipynb")
+    k = re.search(r"k = (\d+):", output_text(notebook, "inside")).group(1)
+    english, chinese = paragraphs(notebook, "gates-md")
+    assert f"keep a character for {k}" in english and f"把一个字符保留 {k} 步" in chinese
+
+
 def test_lesson_4_no_longer_claims_what_it_does_not_show():
     notebook = read("04_lstm_gru.ipynb")
     markdown = "\n".join(each.source for each in notebook.cells if each.cell_type == "markdown")
@@ -142,6 +152,13 @@ def test_lesson_4_no_longer_claims_what_it_does_not_show():
 # --- lesson 5 ---
 def numbers(text: str) -> list[float]:
     return [float(value) for value in re.findall(r"-?\d+(?:\.\d+)?(?:e[-+]?\d+)?|nan", text)]
+
+
+def test_lesson_5_quotes_how_far_apart_0_9_and_1_1_are_after_200_steps():
+    notebook = read("05_gradients.ipynb")
+    text = output_text(notebook, "powers-values")
+    vanished, exploded = (float(re.search(rf"{base}\^200 = (\S+)", text).group(1)) for base in (r"0\.9", r"1\.1"))
+    quoted_in_both(notebook, "powers-md", f"10^{{{math.floor(math.log10(exploded / vanished))}}}")
 
 
 def test_lesson_5_quotes_the_decay_per_step_of_the_fresh_layers():
@@ -187,6 +204,9 @@ def test_lesson_5_quotes_the_char_rnn_runs_it_describes():
     notebook = read("05_gradients.ipynb")
     runs = {}
     for line in output_text(notebook, "char-describe").splitlines():
+        if "uniform guess" in line:
+            runs["uniform guess"] = (numbers(line.split(":", 1)[1]), [])
+            continue
         label, rest = line.split(": last-50-step loss by seed ")
         losses, counts = rest.split(";", 1)
         runs[label.strip()] = (numbers(losses), numbers(counts))
@@ -198,4 +218,4 @@ def test_lesson_5_quotes_the_char_rnn_runs_it_describes():
     adam, adam_clipped = runs["Adam, no clipping"], runs["Adam, global_clipnorm=5 (cr.train)"]
     assert adam[1][3] == adam_clipped[1][3] == 1 and adam[1][4] == 900  # "passes 5 only once in 900 steps"
     assert sum(a == b for a, b in zip(adam[0], adam_clipped[0], strict=True)) == len(adam[0]) - 1  # one seed differs
-    quoted_in_both(notebook, "char-result-md", "900")
+    quoted_in_both(notebook, "char-result-md", "900", f"{runs['uniform guess'][0][0]:.1f}")
