@@ -169,15 +169,16 @@ def test_lesson_5_quotes_the_decay_per_step_of_the_fresh_layers():
     quoted_in_both(notebook, "init-md", f"{sum(simple_rnn) / len(simple_rnn):.2f}", f"{sum(lstm) / len(lstm):.2f}")
 
 
-def test_lesson_5_says_the_open_forget_gate_lets_the_gradient_grow_by_as_much_as_it_measured():
+def test_lesson_5_says_the_open_forget_gate_lets_the_gradient_grow_in_every_seed_by_as_much_as_it_measured():
     notebook = read("05_gradients.ipynb")
-    open_gate = result(notebook, "decay-forget")["LSTM, b_f = 3"]
-    assert open_gate["factor per step"] > 1  # it grows: the text must not say "a little larger" or "does not decay"
-    quoted_in_both(notebook, "forget-result-md", f"{open_gate['factor per step']:.2f}")
-    english, chinese = paragraphs(notebook, "forget-result-md")
-    quoted_growth = float(re.search(r"about (\d+) times larger", english).group(1))
-    assert f"约为最后一个的 {quoted_growth:.0f} 倍" in chinese
-    assert abs(quoted_growth / open_gate["first input / last input"] - 1) < 0.15
+    by_name = result(notebook, "decay-forget")
+    open_gate = by_name["LSTM, b_f = 3"]
+    factors, ratios = open_gate["factor per step"], open_gate["first input / last input"]
+    assert len(factors) >= 3 and min(factors) > 1 and min(ratios) > 1  # it grows: not "a little larger", not flat
+    quoted_in_both(notebook, "forget-result-md", *(f"{value:g}" for value in
+                                                   (min(factors), max(factors), min(ratios), max(ratios))))
+    closed = max(by_name["LSTM, b_f = 0"]["factor per step"])
+    assert all(closed < min(other["factor per step"]) for name, other in by_name.items() if name != "LSTM, b_f = 0")
 
 
 def test_lesson_5_quotes_the_exploding_growth_it_measured():
