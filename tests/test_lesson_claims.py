@@ -190,15 +190,31 @@ def test_lesson_5_quotes_the_exploding_growth_it_measured():
     quoted_in_both(notebook, "exploding-train-md", f"{growth['factor per step']:.2f}")
 
 
-def test_lesson_5_quotes_the_clipped_linear_rnn_run():
+def about(value: float) -> str:
+    """`value` rounded to one digit, as the prose writes it in LaTeX: 2.78e10 -> `3 \times 10^{10}`."""
+    mantissa, exponent = f"{value:.0e}".split("e")
+    exponent = int(exponent)
+    return f"{mantissa} \\times 10^{{{exponent}}}" if exponent >= 10 else f"{mantissa} \\times 10^{exponent}"
+
+
+def test_lesson_5_quotes_the_linear_rnn_runs_of_every_seed():
     notebook = read("05_gradients.ipynb")
-    lines = output_text(notebook, "exploding-describe").splitlines()
-    first_loss, _, first_norm, _ = numbers(lines[0].split(":", 1)[1])
-    _, last_loss, _, last_norm = numbers(lines[1].split(":", 1)[1])
-    radius = numbers(lines[2])[-1]
-    quoted_in_both(notebook, "exploding-result-md", f"{radius:.2f}", "10^{10}", "10^{11}")
-    assert round(first_loss / 1e10) == 3 and round(first_norm / 1e11) == 5  # "about 3 × 10^10", "about 5 × 10^11"
-    assert round(last_loss, 1) == 0.1 and 1e10 <= first_norm / last_norm < 1e11  # "ten orders of magnitude"
+    *run_lines, radius_line = output_text(notebook, "exploding-describe").splitlines()
+    runs = {}  # label -> [(first loss, last loss, first norm, last norm)], one per seed
+    for line in run_lines:
+        label, values = line.split(", seed ")
+        runs.setdefault(label, []).append(tuple(numbers(values.split(":", 1)[1])))
+    unclipped, clipped = runs["SGD, no clipping"], runs["SGD, global_clipnorm=1"]
+    assert len(clipped) >= 3 and all(math.isnan(last_loss) for _, last_loss, _, _ in unclipped)  # "in every seed"
+    first_losses = [run[0] for run in clipped]
+    first_norms = [run[2] for run in clipped]
+    last_losses = [run[1] for run in clipped]
+    radii = numbers(radius_line.split(":", 1)[1])
+    quoted_in_both(notebook, "exploding-result-md", about(min(first_norms)), about(max(first_norms)),
+                   about(min(first_losses)), about(max(first_losses)), f"{min(last_losses):g}",
+                   f"{max(last_losses):g}", f"{min(radii):.3f}", f"{max(radii):.3f}")
+    assert max(last_losses) < 1  # "to below 1"
+    assert all(9.5 <= math.log10(first / last) < 11 for _, _, first, last in clipped)  # "about ten orders"
 
 
 def test_lesson_5_quotes_the_char_rnn_runs_it_describes():
