@@ -1,6 +1,8 @@
-"""charrnn_lib.lessons.memory_task: the recall data asks for the character k steps back, and the comparison runs."""
+"""charrnn_lib.lessons.memory_task: the recall data asks for the character k steps back; comparisons run per seed."""
 
 from __future__ import annotations
+
+import dataclasses
 
 import keras
 import numpy as np
@@ -62,10 +64,32 @@ def test_a_small_rnn_learns_to_recall_one_step_back():
     assert accuracies[0] > 0.9
 
 
-def test_compare_cells_reports_one_accuracy_per_k_for_each_cell():
+def test_compare_cells_reports_one_accuracy_per_seed_and_k_for_each_cell():
     settings = RecallSettings(units=4, alphabet_size=4, train_size=64, test_size=32, epochs_per_k=1)
-    comparison = compare_cells((1, 2), settings, cells=("gru",), verbose=0)
-    assert comparison.ks == (1, 2) and comparison.chance == 0.25
+    comparison = compare_cells((1, 2), settings, cells=("gru",), seeds=(3, 4, 5), verbose=0)
+    assert comparison.ks == (1, 2) and comparison.seeds == (3, 4, 5) and comparison.chance == 0.25
     assert list(comparison.accuracy) == ["gru"] == list(comparison.models)
-    assert len(comparison.accuracy["gru"]) == 2 and all(0.0 <= score <= 1.0 for score in comparison.accuracy["gru"])
+    scores = comparison.accuracy["gru"]
+    assert scores.shape == (3, 2) and ((scores >= 0.0) & (scores <= 1.0)).all()
     assert comparison.models["gru"].name == "recall_gru"
+
+
+def test_each_seed_is_its_own_run_and_the_kept_model_is_the_first_seeds():
+    settings = RecallSettings(units=4, alphabet_size=4, train_size=64, test_size=32, epochs_per_k=1)
+    comparison = compare_cells((1,), settings, cells=("rnn",), seeds=(3, 4), verbose=0)
+    first_model, first_scores = train_on_growing_k("rnn", (1,), dataclasses.replace(settings, seed=3))
+    _, second_scores = train_on_growing_k("rnn", (1,), dataclasses.replace(settings, seed=4))
+    np.testing.assert_allclose(comparison.accuracy["rnn"][:, 0], [first_scores[0], second_scores[0]])
+    for kept, again in zip(comparison.models["rnn"].get_weights(), first_model.get_weights(), strict=True):
+        np.testing.assert_allclose(kept, again)
+
+
+def test_seeds_default_to_the_settings_seed():
+    settings = RecallSettings(units=4, alphabet_size=4, train_size=32, test_size=16, epochs_per_k=1, seed=7)
+    assert compare_cells((1,), settings, cells=("rnn",), verbose=0).seeds == (7,)
+
+
+@pytest.mark.parametrize("seeds", [(), (1.5,), (True,)])
+def test_impossible_seeds_are_refused(seeds):
+    with pytest.raises(ConfigError, match="seeds"):
+        compare_cells((1,), cells=("rnn",), seeds=seeds, verbose=0)

@@ -1,0 +1,238 @@
+"""Lessons 2, 4 and 5 say in their prose what their committed outputs show.
+
+Many of those outputs are `# NBVAL_IGNORE_OUTPUT` (quick mode computes other numbers), so nbval cannot notice the
+prose drifting away from them. These tests read the committed full-mode notebooks and compare each quoted number,
+in the English and in the Chinese paragraph, with the output it comes from.
+"""
+
+from __future__ import annotations
+
+import ast
+import math
+import re
+from pathlib import Path
+
+import nbformat
+import pytest
+
+SOLUTIONS = Path(__file__).resolve().parents[1] / "notebooks" / "solutions"
+LESSONS = ("02_minibatches.ipynb", "04_lstm_gru.ipynb", "05_gradients.ipynb")
+CJK = re.compile(r"[\u4e00-\u9fff]")
+
+
+def read(name: str) -> nbformat.NotebookNode:
+    return nbformat.read(SOLUTIONS / name, as_version=4)
+
+
+def cell(notebook: nbformat.NotebookNode, cell_id: str) -> nbformat.NotebookNode:
+    return next(each for each in notebook.cells if each.get("id") == cell_id)
+
+
+def output_text(notebook: nbformat.NotebookNode, cell_id: str) -> str:
+    """Everything a code cell printed or returned, as text."""
+    parts = []
+    for output in cell(notebook, cell_id).outputs:
+        parts.append(output.get("text", "") if output.output_type == "stream" else output.data.get("text/plain", ""))
+    return "".join(parts)
+
+
+def result(notebook: nbformat.NotebookNode, cell_id: str):
+    """The value a code cell returned, read back from its repr."""
+    return ast.literal_eval(cell(notebook, cell_id).outputs[-1].data["text/plain"])
+
+
+def paragraphs(notebook: nbformat.NotebookNode, cell_id: str) -> tuple[str, str]:
+    """The English and the Chinese paragraphs of a markdown cell, each joined into one string."""
+    blocks = cell(notebook, cell_id).source.split("\n\n")
+    english = "\n\n".join(block for block in blocks if not CJK.search(block.replace("任务9：结合RNN自动作诗", "")))
+    chinese = "\n\n".join(block for block in blocks if CJK.search(block))
+    return english, chinese
+
+
+def quoted_in_both(notebook: nbformat.NotebookNode, cell_id: str, *numbers: str) -> None:
+    """Each number appears in both languages, as a whole number: 0.53 does not match inside 0.534 or 10.53."""
+    english, chinese = paragraphs(notebook, cell_id)
+    for number in numbers:
+        whole = re.compile(rf"(?<![\d.]){re.escape(number)}(?!\d)")
+        assert whole.search(english), f"{cell_id}: English text does not quote {number}"
+        assert whole.search(chinese), f"{cell_id}: Chinese text does not quote {number}"
+
+
+# --- the course's source material is named one way, with its links ---
+@pytest.mark.parametrize("name", LESSONS)
+def test_no_lesson_calls_the_source_material_seeds(name):
+    markdown = "\n".join(each.source for each in read(name).cells if each.cell_type == "markdown")
+    assert not re.search(r"seed (lesson|notebook)|the seeds'|种子课程|种子代码|原课程", markdown)
+
+
+@pytest.mark.parametrize("name", ["02_minibatches.ipynb", "05_gradients.ipynb"])  # lesson 4 does not refer to it
+def test_the_source_material_is_introduced_once_with_its_links(name):
+    notebook = read(name)
+    markdown = "\n".join(each.source for each in notebook.cells if each.cell_type == "markdown")
+    for link in ("karpathy.github.io/2015/05/21/rnn-effectiveness", "github.com/karpathy/char-rnn",
+                 "udacity/deep-learning/blob/master/intro-to-rnns/Anna_KaRNNa.ipynb",
+                 "github.com/hzy46/Char-RNN-TensorFlow"):
+        assert markdown.count(link) == 2, f"{name}: {link} should be linked once in English and once in Chinese"
+    assert markdown.count("*source material*") == 1 and markdown.count("**原始材料**") == 1
+
+
+# --- lesson 2 ---
+def test_lesson_2_quotes_the_bigram_losses_and_the_validation_batches_it_computes():
+    notebook = read("02_minibatches.ipynb")
+    true_loss, wrapped_loss, blind = map(float, re.findall(r"(\d+\.\d+) (?:nats )?for",
+                                                          output_text(notebook, "wrap-loss-numbers")))
+    quoted_in_both(notebook, "wrap-loss-md", f"{true_loss:.1f}")
+    assert wrapped_loss > blind  # "it pays more than for a blind guess"
+    n_validation_batches = result(notebook, "split-tang")[-1]
+    quoted_in_both(notebook, "split-tang-md", str(n_validation_batches))
+    wrong_share = float(re.search(r"\((\d+\.\d+)%\)", output_text(notebook, "wrap-count")).group(1)) / 100
+    assert abs(wrong_share - 1 / 26) < 0.001  # "one target in 26"
+
+
+def test_lesson_2_says_which_notebook_of_the_source_material_resets_and_which_shuffles():
+    notebook = read("02_minibatches.ipynb")
+    english, chinese = paragraphs(notebook, "shuffle-md")
+    assert "Anna KaRNNa notebook shuffles nothing and starts every epoch from a zero state" in english
+    assert "poetry lesson's generator shuffles the rows" in english and "without resetting it" in english
+    assert "Anna KaRNNa 笔记本什么都不打乱，并且每一轮都从零状态开始" in chinese
+    continued = result(notebook, "shuffle")
+    assert continued["in order (make_batches)"] == continued["rows shuffled each pass (poetry lesson)"]
+
+
+# --- lesson 4 ---
+def test_lesson_4_quotes_the_size_of_the_courses_anna_model_that_it_counts():
+    notebook = read("04_lstm_gru.ipynb")
+    counts = result(notebook, "count-keras")
+    english, chinese = paragraphs(notebook, "count-keras-md")
+    assert f"({counts['input_size']} characters in, {counts['units']} units)" in english
+    assert f"（输入 {counts['input_size']} 个字符，{counts['units']} 个单元）" in chinese
+    simple = counts["SimpleRNN"]["count_params()"]
+    assert counts["LSTM"]["count_params()"] == 4 * simple  # "four times"
+    assert 3 < counts["GRU"]["count_params()"] / simple < 3.1  # "a little over three times"
+
+
+def recall_scores(notebook: nbformat.NotebookNode) -> dict[str, dict[int, tuple[float, float, float]]]:
+    """{cell: {k: (mean, lowest, highest)}} from the race cell's `"0.53 (0.40 to 0.80)"` entries."""
+    return {cell_name: {k: tuple(map(float, re.findall(r"\d+\.\d+", entry))) for k, entry in by_k.items()}
+            for cell_name, by_k in result(notebook, "race").items()}
+
+
+def test_lesson_4_quotes_the_simple_rnn_spread_it_measured_over_seeds():
+    notebook = read("04_lstm_gru.ipynb")
+    scores = recall_scores(notebook)
+    last_k = max(scores["SimpleRNN"])
+    mean, lowest, highest = scores["SimpleRNN"][last_k]
+    quoted_in_both(notebook, "race-result-md", f"k = {last_k}", f"{mean:.2f}", f"{lowest:.2f}", f"{highest:.2f}")
+    assert highest - lowest > 0.2  # "depending on the seed", "the wide spread between seeds"
+    assert all(score == 1.0 for k, (score, _, _) in scores["SimpleRNN"].items() if k < 20)  # "perfectly over short"
+    assert scores["SimpleRNN"][20][0] < 0.9  # "from k = 20 on, the SimpleRNN falls behind"
+
+
+def test_lesson_4_gated_cells_recall_nearly_everything_in_every_seed_as_it_says():
+    scores = recall_scores(read("04_lstm_gru.ipynb"))
+    for gated in ("LSTM", "GRU"):
+        assert all(lowest >= 0.99 for _, lowest, _ in scores[gated].values()), gated
+
+
+def test_lesson_4_quotes_how_long_section_6_watches_the_lstm_keep_a_character():
+    notebook = read("04_lstm_gru.ipynb")
+    k = re.search(r"k = (\d+):", output_text(notebook, "inside")).group(1)
+    english, chinese = paragraphs(notebook, "gates-md")
+    assert f"keep a character for {k}" in english and f"把一个字符保留 {k} 步" in chinese
+
+
+def test_lesson_4_no_longer_claims_what_it_does_not_show():
+    notebook = read("04_lstm_gru.ipynb")
+    markdown = "\n".join(each.source for each in notebook.cells if each.cell_type == "markdown")
+    for claim in ("83 characters in", "falls as k grows", "becomes unstable", "stays constant", "保持不变的那些单元",
+                  "随 k 增大而下降", "不稳定"):
+        assert claim not in markdown, claim
+
+
+# --- lesson 5 ---
+def numbers(text: str) -> list[float]:
+    return [float(value) for value in re.findall(r"-?\d+(?:\.\d+)?(?:e[-+]?\d+)?|nan", text)]
+
+
+def test_lesson_5_quotes_how_far_apart_0_9_and_1_1_are_after_200_steps():
+    notebook = read("05_gradients.ipynb")
+    text = output_text(notebook, "powers-values")
+    vanished, exploded = (float(re.search(rf"{base}\^200 = (\S+)", text).group(1)) for base in (r"0\.9", r"1\.1"))
+    quoted_in_both(notebook, "powers-md", f"10^{{{math.floor(math.log10(exploded / vanished))}}}")
+
+
+def test_lesson_5_quotes_the_decay_per_step_of_the_fresh_layers():
+    notebook = read("05_gradients.ipynb")
+    text = output_text(notebook, "decay-init")
+    simple_rnn = numbers(text[text.index("SimpleRNN(64)") + len("SimpleRNN(64)"): text.index("LSTM(64)")])
+    lstm = numbers(text[text.index("LSTM(64)") + len("LSTM(64)"):])
+    quoted_in_both(notebook, "init-md", f"{sum(simple_rnn) / len(simple_rnn):.2f}", f"{sum(lstm) / len(lstm):.2f}")
+
+
+def test_lesson_5_says_the_open_forget_gate_lets_the_gradient_grow_in_every_seed_by_as_much_as_it_measured():
+    notebook = read("05_gradients.ipynb")
+    by_name = result(notebook, "decay-forget")
+    open_gate = by_name["LSTM, b_f = 3"]
+    factors, ratios = open_gate["factor per step"], open_gate["first input / last input"]
+    assert len(factors) >= 3 and min(factors) > 1 and min(ratios) > 1  # it grows: not "a little larger", not flat
+    quoted_in_both(notebook, "forget-result-md", *(f"{value:g}" for value in
+                                                   (min(factors), max(factors), min(ratios), max(ratios))))
+    closed = max(by_name["LSTM, b_f = 0"]["factor per step"])
+    assert all(closed < min(other["factor per step"]) for name, other in by_name.items() if name != "LSTM, b_f = 0")
+
+
+def test_lesson_5_quotes_the_exploding_growth_it_measured():
+    notebook = read("05_gradients.ipynb")
+    growth = result(notebook, "exploding-growth")
+    english, chinese = paragraphs(notebook, "exploding-train-md")
+    assert 1.5e6 <= growth["first input / last input"] < 2.5e6  # "about two million times larger"
+    assert "about two million times larger" in english and "两百万倍" in chinese
+    quoted_in_both(notebook, "exploding-train-md", f"{growth['factor per step']:.2f}")
+
+
+def about(value: float) -> str:
+    """`value` rounded to one digit, as the prose writes it in LaTeX: 2.78e10 -> `3 \times 10^{10}`."""
+    mantissa, exponent = f"{value:.0e}".split("e")
+    exponent = int(exponent)
+    return f"{mantissa} \\times 10^{{{exponent}}}" if exponent >= 10 else f"{mantissa} \\times 10^{exponent}"
+
+
+def test_lesson_5_quotes_the_linear_rnn_runs_of_every_seed():
+    notebook = read("05_gradients.ipynb")
+    *run_lines, radius_line = output_text(notebook, "exploding-describe").splitlines()
+    runs = {}  # label -> [(first loss, last loss, first norm, last norm)], one per seed
+    for line in run_lines:
+        label, values = line.split(", seed ")
+        runs.setdefault(label, []).append(tuple(numbers(values.split(":", 1)[1])))
+    unclipped, clipped = runs["SGD, no clipping"], runs["SGD, global_clipnorm=1"]
+    assert len(clipped) >= 3 and all(math.isnan(last_loss) for _, last_loss, _, _ in unclipped)  # "in every seed"
+    first_losses = [run[0] for run in clipped]
+    first_norms = [run[2] for run in clipped]
+    last_losses = [run[1] for run in clipped]
+    radii = numbers(radius_line.split(":", 1)[1])
+    quoted_in_both(notebook, "exploding-result-md", about(min(first_norms)), about(max(first_norms)),
+                   about(min(first_losses)), about(max(first_losses)), f"{min(last_losses):g}",
+                   f"{max(last_losses):g}", f"{min(radii):.3f}", f"{max(radii):.3f}")
+    assert max(last_losses) < 1  # "to below 1"
+    assert all(9.5 <= math.log10(first / last) < 11 for _, _, first, last in clipped)  # "about ten orders"
+
+
+def test_lesson_5_quotes_the_char_rnn_runs_it_describes():
+    notebook = read("05_gradients.ipynb")
+    runs = {}
+    for line in output_text(notebook, "char-describe").splitlines():
+        if "uniform guess" in line:
+            runs["uniform guess"] = (numbers(line.split(":", 1)[1]), [])
+            continue
+        label, rest = line.split(": last-50-step loss by seed ")
+        losses, counts = rest.split(";", 1)
+        runs[label.strip()] = (numbers(losses), numbers(counts))
+    unclipped = runs["SGD, no clipping"][0]
+    assert round(min(unclipped)) == 10 and round(max(unclipped)) == 15  # "between 10 and 15"
+    clipped_at_5 = runs["SGD, global_clipnorm=5"][0]
+    assert round(min(clipped_at_5)) == 15 and round(max(clipped_at_5)) == 27  # "at 15 to 27"
+    assert all(round(loss, 1) in (2.3, 2.4) for loss in runs["SGD, global_clipnorm=1"][0])  # "about 2.3"
+    adam, adam_clipped = runs["Adam, no clipping"], runs["Adam, global_clipnorm=5 (cr.train)"]
+    assert adam[1][3] == adam_clipped[1][3] == 1 and adam[1][4] == 900  # "passes 5 only once in 900 steps"
+    assert sum(a == b for a, b in zip(adam[0], adam_clipped[0], strict=True)) == len(adam[0]) - 1  # one seed differs
+    quoted_in_both(notebook, "char-result-md", "900", f"{runs['uniform guess'][0][0]:.1f}")
