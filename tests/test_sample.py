@@ -17,6 +17,7 @@ CYCLE = "abcdefghij\n" * 300
 # A model whose every step writes these logits (ids 0..7; id 8 is <unk>, with the largest logit of all).
 CONSTANT_VOCAB = TextConverter(list("abcdefgh"))
 CONSTANT_LOGITS = np.array([2.0, 1.6, 1.1, 0.7, 0.35, 0.0, -0.6, -1.2, 3.0])
+TIED_LOGITS = np.array([1.0, 0.5, 0.5, 0.5, 0.5, 0.0, -0.5, -1.0, 3.0])  # top-p 0.5 keeps ids 0, 1, 2: not 3, 4
 DRAWS = 2000  # samples per test, each `POSITIONS` characters long
 POSITIONS = 4
 
@@ -29,17 +30,21 @@ def run_dir(tmp_path_factory):
     return train(CYCLE, config, tmp_path_factory.mktemp("runs") / "cycle", verbose=0).run_dir
 
 
-@pytest.fixture(scope="module")
-def constant_sampler():
-    """Zero kernels and a chosen output bias: the next-character logits are CONSTANT_LOGITS at every step.
+def constant_sampler_for(logits: np.ndarray) -> Sampler:
+    """Zero kernels and a chosen output bias: the next-character logits are `logits` at every step.
 
     Built at batch size 32 with dropout, like a training model: the sampler must not care.
     """
     model = build_char_rnn(CONSTANT_VOCAB.vocab_size, lstm_size=4, num_layers=2, batch_size=32, keep_prob=0.5)
     weights = [np.zeros_like(weight) for weight in model.get_weights()]
-    weights[-1] = CONSTANT_LOGITS.astype(np.float32)  # the logits layer's bias
+    weights[-1] = logits.astype(np.float32)  # the logits layer's bias
     model.set_weights(weights)
     return Sampler(model, CONSTANT_VOCAB)
+
+
+@pytest.fixture(scope="module")
+def constant_sampler():
+    return constant_sampler_for(CONSTANT_LOGITS)
 
 
 def drawn_shares(sampler: Sampler, **settings) -> np.ndarray:
@@ -101,14 +106,14 @@ def test_reference_refuses_a_mask_that_leaves_nothing_to_draw():
 
 # --- the compiled sampler draws from the reference distribution ------------------------------------------------------
 
-@pytest.mark.parametrize(("top_n", "temperature"), [(4, 0.7), (6, 1.6), (None, 1.5)])
+@pytest.mark.parametrize(("top_n", "temperature"), [(4, 0.7), (6, 1.6), (8, 1.2), (None, 1.5)])  # 8: a power of two
 def test_top_n_and_temperature_draw_the_reference_distribution(constant_sampler, top_n, temperature):
     expected = next_char_probabilities(CONSTANT_LOGITS, unk_id=CONSTANT_VOCAB.unk_id, top_n=top_n,
                                        temperature=temperature)
     assert_draws_follow(drawn_shares(constant_sampler, top_n=top_n, temperature=temperature), expected)
 
 
-@pytest.mark.parametrize(("top_n", "top_p", "temperature"), [(None, 0.8, 1.3), (5, 0.6, 0.8), (None, 1.0, 1.0)])
+@pytest.mark.parametrize(("top_n", "top_p", "temperature"), [(None, 0.77, 1.3), (5, 0.7, 0.8), (None, 1.0, 1.0)])
 def test_top_p_draws_the_reference_distribution(constant_sampler, top_n, top_p, temperature):
     rules = dict(unk_id=CONSTANT_VOCAB.unk_id, top_n=top_n, temperature=temperature)
     expected = next_char_probabilities(CONSTANT_LOGITS, top_p=top_p, **rules)
@@ -116,6 +121,13 @@ def test_top_p_draws_the_reference_distribution(constant_sampler, top_n, top_p, 
         assert np.count_nonzero(expected) < np.count_nonzero(next_char_probabilities(CONSTANT_LOGITS, **rules))
     shares = drawn_shares(constant_sampler, top_n=top_n, top_p=top_p, temperature=temperature)
     assert_draws_follow(shares, expected)
+
+
+@pytest.mark.parametrize("top_n", [None, 7])  # the whole vocabulary (no sort), or within the top n
+def test_top_p_keeps_tied_ids_lowest_id_first_like_the_reference(top_n):
+    expected = next_char_probabilities(TIED_LOGITS, unk_id=CONSTANT_VOCAB.unk_id, top_n=top_n, top_p=0.5)
+    assert np.flatnonzero(expected).tolist() == [0, 1, 2]
+    assert_draws_follow(drawn_shares(constant_sampler_for(TIED_LOGITS), top_n=top_n, top_p=0.5), expected)
 
 
 def test_position_masks_draw_the_reference_distribution(constant_sampler):
