@@ -206,10 +206,11 @@ def sample_section(config: SeedConfig, plan: Plan, rounds: int, ceiling: common.
     prefix = f"sample/{config.name}"
     report.ratio(f"{prefix}/vs-predict", per_round_ratios(library.rates, by_key["vs-predict"].rates),
                  "library sampler ÷ per-char model.predict (chars/s)", "≥ 1000")
-    for variant, what in _VARIANTS.items():
+    for variant, what in _VARIANTS.items():  # masks should cost nothing; top-p's bisection over the vocab does
         report.ratio(f"{prefix}/{variant}-vs-plain", per_round_ratios(by_key[f"library-{variant}"].rates,
                                                                       library.rates),
-                     f"library sampler with {what} ÷ plain top {TOP_N} (chars/s)", "≥ 0.9")
+                     f"library sampler with {what} ÷ plain top {TOP_N} (chars/s)",
+                     "≥ 0.9" if variant == "mask20" else "")
     for key, what in (("vs-eager", "eager model(x)"), ("vs-predict-on-batch", "predict_on_batch"),
                       ("vs-tf-function-step", "tf.function step")):
         report.ratio(f"{prefix}/{key}", per_round_ratios(library.rates, by_key[key].rates),
