@@ -8,6 +8,8 @@ PyTorch model gets a copy, checked to give the same logits), after the same 5-ch
 the top 5 at temperature 1, interleaved round by round. The library generates 500 characters per call; the
 slow per-character loops are timed on fewer characters (see the table), which does not change their
 characters per second. Batched generation makes 32 poems of 500 characters at once from the same prime.
+Two more library rows measure what its other rules cost: top-p 0.9 over the whole vocabulary (no top-n, so
+every step sorts all the logits), and the top 5 under a 20-position mask (格律-style decoding).
 """
 
 from __future__ import annotations
@@ -24,9 +26,12 @@ import tensorflow as tf
 from common import Contender, Measurement, Report, SeedConfig, fmt_rate, fmt_ratio, fmt_spread, log, per_round_ratios
 
 from charrnn_lib.model import build_char_rnn, reset_states
+from charrnn_lib.position_masks import PositionMasks
 from charrnn_lib.sample import Sampler, apply_temperature, pick_top_n
 
 TOP_N = 5
+TOP_P = 0.9
+MASKED_POSITIONS = 20
 BATCH = 32
 PRIME = np.arange(1, 6, dtype=np.int32)  # five ids; any will do
 LIBRARY = "charrnn_lib Sampler"
@@ -85,19 +90,41 @@ def keras_loop_contenders(model: keras.Model, plan: Plan) -> list[Contender]:
     return contenders
 
 
-def library_contender(sampler: Sampler, plan: Plan, batch_size: int) -> Contender:
+def library_contender(sampler: Sampler, plan: Plan, batch_size: int, variant: str = "") -> Contender:
+    """The library's sampler: top 5 (the default), or the `top-p` or `mask20` variant at batch 1."""
     seeds = iter(range(10**6))
     calls = plan.library_calls if batch_size == 1 else 1
+    prime = sampler.converter.decode(PRIME)  # the synthetic vocabulary has no line break: no hidden prefix
+    settings = {"top-p": {"top_n": None, "top_p": TOP_P},
+                "mask20": {"top_n": TOP_N, "constraints": twenty_position_masks(sampler.converter.vocab_size)},
+                }.get(variant, {"top_n": TOP_N})
 
     def run() -> int:
         for _ in range(calls):
-            sampler.generate_ids(PRIME, plan.length, batch_size=batch_size, top_n=TOP_N, seed=next(seeds))
+            sampler.sample(prime, plan.length, num_samples=batch_size, seed=next(seeds), **settings)
         return calls * batch_size * plan.length
 
-    name = LIBRARY if batch_size == 1 else f"{LIBRARY}, batch {batch_size}"
-    note = (f"whole loop in one XLA function; {calls} × {plan.length} characters per round" if batch_size == 1
-            else f"{batch_size} poems of {plan.length} characters at once")
-    return Contender(name, run, note, "library" if batch_size == 1 else f"library-batch{batch_size}")
+    if variant:
+        name, key = f"{LIBRARY}, {_VARIANTS[variant]}", f"library-{variant}"
+        note = f"{calls} × {plan.length} characters per round"
+    elif batch_size == 1:
+        name, key = LIBRARY, "library"
+        note = f"whole loop in one XLA function; {calls} × {plan.length} characters per round"
+    else:
+        name, key = f"{LIBRARY}, batch {batch_size}", f"library-batch{batch_size}"
+        note = f"{batch_size} poems of {plan.length} characters at once"
+    return Contender(name, run, note, key)
+
+
+_VARIANTS = {"top-p": f"top-p {TOP_P}, no top-n", "mask20": f"top {TOP_N}, {MASKED_POSITIONS}-position mask"}
+
+
+def twenty_position_masks(vocab_size: int) -> PositionMasks:
+    """A head character, then positions that each allow a random half of the vocabulary (20 distinct masks)."""
+    allowed = np.random.default_rng(0).random((MASKED_POSITIONS, vocab_size)) < 0.5
+    allowed[0] = False
+    allowed[0, PRIME[0]] = True
+    return PositionMasks.from_array(allowed)
 
 
 def torch_contenders(config: SeedConfig, weights: keras.Model, plan: Plan) -> tuple[list[Contender], str]:
@@ -161,8 +188,9 @@ def sample_section(config: SeedConfig, plan: Plan, rounds: int, ceiling: common.
     weights = build_char_rnn(config.vocab_size, lstm_size=config.lstm_size, num_layers=config.num_layers,
                              use_embedding=config.use_embedding, embedding_size=config.embedding_size,
                              keep_prob=1.0, batch_size=1, stateful=True)
-    sampler = Sampler(weights, config.converter(), config.train_config())
-    contenders = [library_contender(sampler, plan, 1), *keras_loop_contenders(weights, plan),
+    sampler = Sampler(weights, config.converter())
+    contenders = [library_contender(sampler, plan, 1), library_contender(sampler, plan, 1, "top-p"),
+                  library_contender(sampler, plan, 1, "mask20"), *keras_loop_contenders(weights, plan),
                   library_contender(sampler, plan, BATCH)]
     check = ""
     if with_torch:
@@ -178,6 +206,11 @@ def sample_section(config: SeedConfig, plan: Plan, rounds: int, ceiling: common.
     prefix = f"sample/{config.name}"
     report.ratio(f"{prefix}/vs-predict", per_round_ratios(library.rates, by_key["vs-predict"].rates),
                  "library sampler ÷ per-char model.predict (chars/s)", "≥ 1000")
+    for variant, what in _VARIANTS.items():  # masks should cost nothing; top-p's bisection over the vocab does
+        report.ratio(f"{prefix}/{variant}-vs-plain", per_round_ratios(by_key[f"library-{variant}"].rates,
+                                                                      library.rates),
+                     f"library sampler with {what} ÷ plain top {TOP_N} (chars/s)",
+                     "≥ 0.9" if variant == "mask20" else "")
     for key, what in (("vs-eager", "eager model(x)"), ("vs-predict-on-batch", "predict_on_batch"),
                       ("vs-tf-function-step", "tf.function step")):
         report.ratio(f"{prefix}/{key}", per_round_ratios(library.rates, by_key[key].rates),

@@ -18,7 +18,8 @@ _EXPORTS = {
     "history": ["TrainingHistory", "bits_per_character", "perplexity"],
     "model": ["build_char_rnn", "reset_states"],
     "poetry": ["acrostic", "couplet_shape_ratio", "is_couplet"],
-    "sample": ["Sampler", "apply_temperature", "pick_top_n"],
+    "position_masks": ["PositionMasks"],
+    "sample": ["Sampler", "apply_temperature", "next_char_probabilities", "pick_top_n"],
     "text": ["TextConverter", "read_corpus"],
     "training": ["TrainingRun", "train"],
 }

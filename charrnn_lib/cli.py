@@ -77,6 +77,9 @@ def _add_sample_parser(commands) -> None:
     sample.add_argument("--top_n", type=int, default=5,
                         help="sample among the n most likely characters · 只在概率最高的 n 个字符中采样 "
                              "(default: %(default)s)")
+    sample.add_argument("--top_p", type=float,
+                        help="then keep the fewest most likely characters whose probability adds up to p "
+                             "(nucleus sampling; default: off) · 再只保留累计概率达到 p 的最可能字符（核采样）")
     sample.add_argument("--temperature", type=float, default=1.0,
                         help="below 1 = safer, above 1 = wilder · 温度 (default: %(default)s)")
     sample.add_argument("--num_samples", type=int, default=1,
@@ -118,8 +121,9 @@ def _run_sample(args: argparse.Namespace) -> int:
         sampler = Sampler.from_run(pretrained_path(args.pretrained), args.converter_path)
     else:
         sampler = Sampler.from_run(args.checkpoint_path, args.converter_path)
-    texts = sampler.sample_batch(args.start_string, args.max_length, batch_size=args.num_samples, top_n=args.top_n,
-                                 temperature=args.temperature, seed=args.seed, allow_unknown=args.allow_unknown)
+    texts = sampler.sample(args.start_string, args.max_length, num_samples=args.num_samples, top_n=args.top_n or None,
+                           top_p=args.top_p, temperature=args.temperature, seed=args.seed,
+                           allow_unknown=args.allow_unknown)
     print("\n\n".join(texts))
     return 0
 

@@ -29,8 +29,8 @@ def complete_lines(text: str) -> list[str]:
     return text.split("\n")[:-1]
 
 
-def sample_lines(sampler: Sampler, count: int = 200, *, lines_per_row: int = 20, top_n: int = DEFAULT_TOP_N,
-                 temperature: float = 1.0, seed: int | None = None) -> list[str]:
+def sample_lines(sampler: Sampler, count: int = 200, *, lines_per_row: int = 20, top_n: int | None = DEFAULT_TOP_N,
+                 top_p: float | None = None, temperature: float = 1.0, seed: int | None = None) -> list[str]:
     """Exactly `count` generated lines, from samples of `lines_per_row` lines each (for the shape metric).
 
     Every sample starts from a fresh hidden state, like `Sampler.sample`; its first line is often less
@@ -39,8 +39,8 @@ def sample_lines(sampler: Sampler, count: int = 200, *, lines_per_row: int = 20,
     line and empty lines, which count as not couplet-shaped.
     """
     rows = -(-count // lines_per_row)  # ceiling division
-    texts = sampler.sample_batch("", lines_per_row * _LINE_ROOM, batch_size=rows, top_n=top_n,
-                                 temperature=temperature, seed=seed)
+    texts = sampler.sample("", lines_per_row * _LINE_ROOM, num_samples=rows, top_n=top_n, top_p=top_p,
+                           temperature=temperature, seed=seed)
     lines = []
     for text in texts:
         row_lines = text.split("\n")[:lines_per_row]
@@ -48,8 +48,8 @@ def sample_lines(sampler: Sampler, count: int = 200, *, lines_per_row: int = 20,
     return lines[:count]
 
 
-def acrostic(sampler: Sampler, heads: str, *, max_line_length: int = 24, top_n: int = DEFAULT_TOP_N,
-             temperature: float = 1.0, seed: int | None = None) -> list[str]:
+def acrostic(sampler: Sampler, heads: str, *, max_line_length: int = 24, top_n: int | None = DEFAULT_TOP_N,
+             top_p: float | None = None, temperature: float = 1.0, seed: int | None = None) -> list[str]:
     """An acrostic poem: line i starts with `heads[i]` and continues as the model writes it.
 
     Each line is generated from the poem so far plus its head character, and ends at the model's line
@@ -67,7 +67,8 @@ def acrostic(sampler: Sampler, heads: str, *, max_line_length: int = 24, top_n: 
     poem: list[str] = []
     for index, head in enumerate(heads):
         prime = "".join(f"{line}\n" for line in poem) + head
-        continuation = sampler.sample(prime, max_line_length, top_n=top_n, temperature=temperature,
-                                      seed=None if seed is None else seed + index)[len(prime):]
+        [text] = sampler.sample(prime, max_line_length, top_n=top_n, top_p=top_p, temperature=temperature,
+                                seed=None if seed is None else seed + index)
+        continuation = text[len(prime):]
         poem.append(head + continuation.split("\n")[0])
     return poem

@@ -1,8 +1,12 @@
-"""Sampling: warm the hidden state up on a prime string, then draw characters with top-n and temperature.
+"""Sampling: warm the hidden state up on a prime string, then draw characters by one set of rules.
+
+The rules, in order (`next_char_probabilities` states them in readable NumPy; the compiled loop must
+draw from exactly that distribution, and tests/test_sample.py checks it does):
+mask `<unk>` and the ids a position mask forbids → temperature → top-n → top-p → renormalise.
 
 The whole generation runs inside one XLA-compiled `tf.function`: feeding the prime, the model step (each
-recurrent cell called directly), the top-n cut, the random draw and the feedback of the drawn character
-never leave the graph, which is what makes generation thousands of times faster than calling
+recurrent cell called directly), the masks and cuts, the random draw and the feedback of the drawn
+character never leave the graph, which is what makes generation thousands of times faster than calling
 `model.predict` once per character.
 """
 
@@ -16,18 +20,19 @@ import numpy as np
 import tensorflow as tf
 
 from charrnn_lib import checkpoints
-from charrnn_lib.config import TrainConfig, require_positive_whole_numbers
+from charrnn_lib.config import require_positive_whole_numbers
 from charrnn_lib.errors import ConfigError, VocabularyError
-from charrnn_lib.model import build_model, recurrent_layers
+from charrnn_lib.model import OneHot, build_model, recurrent_layers
+from charrnn_lib.position_masks import PositionMasks
 from charrnn_lib.text import TextConverter
 
 DEFAULT_TOP_N = 5
 
 
 def pick_top_n(probabilities: np.ndarray, top_n: int = DEFAULT_TOP_N, rng: np.random.Generator | None = None) -> int:
-    """Draw one id from the `top_n` most probable ones, renormalised (the readable NumPy reference)."""
+    """Draw one id from the `top_n` most probable ones, renormalised (lesson 6's exercise reference)."""
     probabilities = np.asarray(probabilities, dtype=np.float64).reshape(-1)
-    keep = np.argsort(probabilities)[-top_n:]  # ids of the top_n largest probabilities
+    keep = np.argsort(probabilities)[-top_n:]  # ids of the top_n largest probabilities (all, if top_n ≥ vocab)
     kept = probabilities[keep] / probabilities[keep].sum()
     return int((rng or np.random.default_rng()).choice(keep, p=kept))
 
@@ -40,112 +45,190 @@ def apply_temperature(logits: np.ndarray, temperature: float) -> np.ndarray:
     return exp / exp.sum(axis=-1, keepdims=True)
 
 
-class Sampler:
-    """Generates text from a trained run with a stateful model of batch size `batch_size` (1 by default)."""
+def next_char_probabilities(logits: np.ndarray, *, unk_id: int | None = None, top_n: int | None = None,
+                            top_p: float | None = None, temperature: float = 1.0,
+                            allowed: np.ndarray | None = None) -> np.ndarray:
+    """The distribution `Sampler` draws the next id from, given the model's `logits` `(vocab_size,)`.
 
-    def __init__(self, weights_from: keras.Model | str | os.PathLike, converter: TextConverter,
-                 config: TrainConfig) -> None:
-        self.converter, self.config = converter, config
-        self._weights_from = weights_from
-        self._models: dict[int, keras.Model] = {}
-        self._generate_cache: dict[tuple[int, int, int, int], tf.types.experimental.GenericFunction] = {}
+    1. mask: `unk_id` and the ids where `allowed` is False get logit -inf (they are never drawn);
+    2. temperature: softmax(logits / temperature);
+    3. top-n: keep the `top_n` most probable ids (on a tie the lower id ranks first), renormalise;
+    4. top-p: keep the smallest set of most probable ids whose probability adds up to at least `top_p`
+       (measured after the top-n cut), renormalise.
+    """
+    check_sampling_settings(top_n, top_p, temperature)
+    logits = np.array(logits, dtype=np.float64).reshape(-1)  # (vocab_size,)
+    if allowed is not None:
+        logits[~np.asarray(allowed, dtype=bool)] = -np.inf
+    if unk_id is not None:
+        logits[unk_id] = -np.inf
+    if np.isneginf(logits).all():
+        raise ConfigError("The mask allows no id (besides <unk>); allow at least one.",
+                          "掩码不允许任何编号（<unk> 除外）；请至少允许一个。")
+    probabilities = apply_temperature(logits, temperature)
+    ranked = np.argsort(-probabilities, kind="stable")  # most probable first
+    if top_n is not None:
+        probabilities[ranked[top_n:]] = 0.0
+        probabilities /= probabilities.sum()
+    if top_p is not None:
+        before = np.cumsum(probabilities[ranked]) - probabilities[ranked]  # mass of the more probable ids
+        probabilities[ranked[before >= top_p]] = 0.0  # the id that reaches top_p is kept, the rest dropped
+        probabilities /= probabilities.sum()
+    return probabilities
+
+
+def check_sampling_settings(top_n: int | None, top_p: float | None, temperature: float) -> None:
+    """Refuse a cut or temperature that cannot work, naming the knob and the fix."""
+    if top_n is not None:
+        require_positive_whole_numbers(top_n=top_n)
+    if top_p is not None and not 0.0 < top_p <= 1.0:
+        raise ConfigError(
+            f"top_p must be in (0, 1], got {top_p!r}; 0.9 keeps the most probable characters that make up 90 % "
+            f"of the probability, None keeps them all.",
+            f"top_p 必须在 (0, 1] 之间，收到 {top_p!r}；0.9 表示保留累计概率达到 90% 的最可能字符，None 表示全部保留。",
+        )
+    if not temperature > 0:
+        raise ConfigError(
+            f"temperature must be positive, got {temperature!r}; 1.0 samples the model as trained, "
+            f"lower is more conservative.",
+            f"temperature 必须为正数，收到 {temperature!r}；1.0 即按模型原样采样，更低则更保守。",
+        )
+
+
+class Sampler:
+    """Generates text from a trained char-RNN of any batch size (e.g. the training model itself).
+
+    The sampler steps the model's own layers with an explicit hidden state, so it reads the model's weights
+    as they are at each call (no copy: load other weights into `sampler.model` and the next sample uses
+    them) and never touches the state the model carries between batches.
+    """
+
+    def __init__(self, model: keras.Model, converter: TextConverter) -> None:
+        _require_chain(model)
+        if model.output_shape[-1] != converter.vocab_size:
+            raise ConfigError(
+                f"The model writes {model.output_shape[-1]} logits but the vocabulary has {converter.vocab_size} "
+                f"ids; use the converter the model was trained with.",
+                f"模型输出 {model.output_shape[-1]} 个 logits，但词表有 {converter.vocab_size} 个编号；"
+                f"请使用训练该模型时的词表。",
+            )
+        self.model, self.converter = model, converter
+        self._compiled: dict[tuple[int, ...], tf.types.experimental.GenericFunction] = {}
 
     @classmethod
     def from_run(cls, checkpoint_path: str | os.PathLike, converter_path: str | os.PathLike | None = None
                  ) -> Sampler:
-        """Load the newest checkpoint of a run folder (or a given checkpoint file) and its vocabulary."""
+        """Load the newest checkpoint of a run folder (or pretrained folder, or a given checkpoint file)."""
         run_dir, checkpoint = checkpoints.resolve_checkpoint(checkpoint_path)
         config, converter = checkpoints.load_run(run_dir, converter_path)
-        sampler = cls(checkpoint, converter, config)
-        sampler.model(1)  # load now, so a bad checkpoint fails here rather than at the first sample
-        return sampler
+        model = build_model(config.model, converter.vocab_size, 1)
+        checkpoints.load_weights(model, checkpoint)
+        return cls(model, converter)
 
-    def model(self, batch_size: int) -> keras.Model:
-        """A stateful model with `batch_size` rows and the trained weights (hidden state is not a weight)."""
-        if batch_size not in self._models:
-            model = build_model(self.config.model, self.converter.vocab_size, batch_size)
-            if isinstance(self._weights_from, keras.Model):
-                model.set_weights(self._weights_from.get_weights())
-            else:
-                checkpoints.load_weights(model, self._weights_from)
-            self._models[batch_size] = model
-        return self._models[batch_size]
-
-    def prime_ids(self, start_string: str, allow_unknown: bool = False) -> np.ndarray:
-        """Ids of the prime string; unknown characters are an error unless `allow_unknown` (then `<unk>`)."""
-        unknown = self.converter.unknown_characters(start_string)
+    def prime_ids(self, prime: str, allow_unknown: bool = False) -> np.ndarray:
+        """Ids the model reads before generating: a hidden line break, then `prime` (unknown characters refused)."""
+        unknown = self.converter.unknown_characters(prime)
         if unknown and not allow_unknown:
             shown = " ".join(repr(char) for char in unknown)
             raise VocabularyError(
-                f"start_string has characters the model never saw: {shown}; remove them, or allow them "
+                f"prime has characters the model never saw: {shown}; remove them, or allow them "
                 f"to become <unk> (--allow_unknown).",
-                f"start_string 含有模型没见过的字符：{shown}；请删掉它们，或允许把它们当作 <unk>（--allow_unknown）。",
+                f"prime 含有模型没见过的字符：{shown}；请删掉它们，或允许把它们当作 <unk>（--allow_unknown）。",
             )
         if unknown:
             warnings.warn(f"Characters not in the vocabulary are fed as <unk>: {unknown}", stacklevel=3)
-        # Warm up from a line break when the vocabulary has one, so the start string reads as the beginning
+        # Warm up from a line break when the vocabulary has one, so the prime reads as the beginning
         # of a line (of a poem, a paragraph); with neither, start from the most frequent character.
         prefix = "\n" if "\n" in self.converter.vocab else ""
-        return self.converter.encode(prefix + start_string or self.converter.vocab[0])
+        return self.converter.encode(prefix + prime or self.converter.vocab[0])
 
-    def sample(self, start_string: str = "", max_length: int = 30, *, top_n: int = DEFAULT_TOP_N,
-               temperature: float = 1.0, seed: int | None = None, allow_unknown: bool = False) -> str:
-        """The prime string followed by `max_length` generated characters."""
-        return self.sample_batch(start_string, max_length, batch_size=1, top_n=top_n, temperature=temperature,
-                                 seed=seed, allow_unknown=allow_unknown)[0]
+    def sample(self, prime: str = "", max_length: int = 30, *, num_samples: int = 1,
+               top_n: int | None = DEFAULT_TOP_N, top_p: float | None = None, temperature: float = 1.0,
+               seed: int | None = None, allow_unknown: bool = False,
+               constraints: PositionMasks | np.ndarray | None = None) -> list[str]:
+        """`num_samples` independent texts, each `prime` followed by `max_length` generated characters.
 
-    def sample_batch(self, start_string: str = "", max_length: int = 30, *, batch_size: int = 32,
-                     top_n: int = DEFAULT_TOP_N, temperature: float = 1.0, seed: int | None = None,
-                     allow_unknown: bool = False) -> list[str]:
-        """`batch_size` independent samples from the same prime, generated together in one pass."""
-        ids = self.generate_ids(self.prime_ids(start_string, allow_unknown), max_length, batch_size=batch_size,
-                                top_n=top_n, temperature=temperature, seed=seed)
-        return [start_string + self.converter.decode(row) for row in ids]
-
-    def generate_ids(self, prime_ids: np.ndarray, max_length: int, *, batch_size: int = 1,
-                     top_n: int = DEFAULT_TOP_N, temperature: float = 1.0, seed: int | None = None) -> np.ndarray:
-        """Feed `prime_ids` to every row, then draw `max_length` ids per row: `(batch_size, max_length)`.
-
-        Each call starts from a zero hidden state and leaves the model's stored state untouched.
+        The samples are generated together, one batch row each, from a fresh hidden state. `top_n=None` and
+        `top_p=None` switch those cuts off. `constraints` restricts generated positions 0..L-1 to some ids:
+        a `PositionMasks`, or a `(L, vocab_size)` boolean array; later positions are free.
         """
-        _check_sampling(max_length, batch_size, top_n, temperature)
-        prime_ids = np.asarray(prime_ids, dtype=np.int32).reshape(-1)
+        require_positive_whole_numbers(max_length=max_length, num_samples=num_samples)
+        check_sampling_settings(top_n, top_p, temperature)
+        masks = self._masks(constraints)
+        prime_ids = self.prime_ids(prime, allow_unknown)
         # Loop lengths are compile-time constants for XLA, so pad the buffers to powers of two and trim.
-        prime_capacity, capacity = _power_of_two(len(prime_ids)), _power_of_two(max_length)
-        prime = np.zeros((batch_size, prime_capacity), np.int32)
-        prime[:, :len(prime_ids)] = prime_ids
-        generate = self._generate_function(batch_size, min(top_n, self.converter.vocab_size - 1), prime_capacity,
-                                           capacity)
+        capacity = _power_of_two(max_length)
+        primes = np.zeros((num_samples, _power_of_two(len(prime_ids))), np.int32)  # (num_samples, prime capacity)
+        primes[:, :len(prime_ids)] = prime_ids
+        table = np.zeros((_power_of_two(len(masks.table) + 1, minimum=1), self.converter.vocab_size), bool)
+        table[0] = True  # row 0: a free position
+        table[1:len(masks.table) + 1] = masks.table
+        table[:, self.converter.unk_id] = False  # never draw <unk>
+        rows = np.zeros(capacity, np.int32)  # (capacity,): the table row of each generated position
+        used = masks.rows[:max_length]
+        rows[:len(used)] = used + 1
+        nucleus = top_p is not None and top_p < 1.0  # top_p=1.0 keeps every id: no cut to make
+        generate = self._compiled_generation(primes.shape, capacity, table.shape[0], top_n, nucleus)
         seed = int(np.random.default_rng().integers(2**31)) if seed is None else seed
-        ids = generate(tf.constant(prime), tf.constant(len(prime_ids)), tf.constant(max_length),
-                       tf.constant(temperature, tf.float32), tf.constant([seed, 0], tf.int32))
-        return ids.numpy()[:, :max_length]
+        ids = generate(tf.constant(primes), tf.constant(len(prime_ids)), tf.constant(max_length),
+                       tf.constant(table), tf.constant(rows), tf.constant(temperature, tf.float32),
+                       tf.constant(1.0 if top_p is None else top_p, tf.float32), tf.constant([seed, 0], tf.int32))
+        return [prime + self.converter.decode(row) for row in ids.numpy()[:, :max_length]]
 
-    def _generate_function(self, batch_size: int, top_n: int, prime_capacity: int, capacity: int):
-        key = (batch_size, top_n, prime_capacity, capacity)
-        if key not in self._generate_cache:
-            self._generate_cache[key] = _compile_generation(self.model(batch_size), top_n, capacity,
-                                                            self.converter.unk_id)
-        return self._generate_cache[key]
+    def _masks(self, constraints: PositionMasks | np.ndarray | None) -> PositionMasks:
+        if constraints is None:
+            return PositionMasks(np.zeros((0, self.converter.vocab_size), bool), np.zeros(0, np.int32))
+        masks = constraints if isinstance(constraints, PositionMasks) else PositionMasks.from_array(constraints)
+        if masks.vocab_size != self.converter.vocab_size:
+            raise ConfigError(
+                f"The masks cover {masks.vocab_size} ids but the vocabulary has {self.converter.vocab_size}; "
+                f"build them with this sampler's converter.",
+                f"掩码覆盖 {masks.vocab_size} 个编号，但词表有 {self.converter.vocab_size} 个；"
+                f"请用本采样器的词表构造掩码。",
+            )
+        masks.require_some_id(self.converter.unk_id)
+        return masks
+
+    def _compiled_generation(self, prime_shape: tuple[int, int], capacity: int, num_masks: int, top_n: int | None,
+                             nucleus: bool):
+        vocab_size = self.converter.vocab_size
+        top_k = vocab_size if top_n is None else min(top_n, vocab_size)
+        key = (*prime_shape, capacity, num_masks, top_k, nucleus)
+        if key not in self._compiled:
+            self._compiled[key] = _compile_generation(self.model, top_k, nucleus)
+        return self._compiled[key]
 
 
-def _power_of_two(length: int) -> int:
-    return max(16, 1 << (length - 1).bit_length())
+def _power_of_two(length: int, minimum: int = 16) -> int:
+    return max(minimum, 1 << (length - 1).bit_length())
+
+
+def _require_chain(model: keras.Model) -> None:
+    """The sampler steps the layers one after the other: input, embedding or one-hot, RNNs, dropout, logits."""
+    chain = (keras.layers.Embedding, OneHot, keras.layers.RNN, keras.layers.Dropout, keras.layers.Dense)
+    odd = [layer.name for layer in model.layers[1:] if not isinstance(layer, chain)]
+    if odd or not isinstance(model.layers[-1], keras.layers.Dense):
+        raise ConfigError(
+            f"Sampler needs a char-RNN built by build_char_rnn (a chain ending in a Dense logits layer); "
+            f"this model has {odd or [model.layers[-1].name]}.",
+            f"Sampler 需要 build_char_rnn 构建的字符 RNN（以 Dense logits 层结尾的链）；"
+            f"这个模型含有 {odd or [model.layers[-1].name]}。",
+        )
 
 
 def _one_step(model: keras.Model):
-    """`(ids (batch,), states) -> (logits, states)`: the model for one character, calling each RNN's cell.
+    """`(ids (batch,), states) -> (logits (batch, vocab_size), states)`: the model for one character.
 
     Stepping the cells directly (same layers, same weights) skips the time loop a recurrent layer runs
-    even for a sequence of length 1, which is most of the cost of a batch-1 step.
+    even for a sequence of length 1, which is most of the cost of a batch-1 step, and works at any batch size.
     """
 
     def step(ids, states):
         x, new_states = ids, []
-        for layer in model.layers[1:]:  # a chain: embedding or one-hot, recurrent layers, logits
+        for layer in model.layers[1:]:
             if isinstance(layer, keras.layers.RNN):
                 x, layer_states = layer.cell(x, states[len(new_states)], training=False)
-                new_states.append(list(layer_states))
+                new_states.append(list(layer_states) if isinstance(layer_states, (list, tuple)) else [layer_states])
             elif not isinstance(layer, keras.layers.Dropout):  # dropout is the identity when sampling
                 x = layer(x, training=False)
         return x, new_states
@@ -153,47 +236,85 @@ def _one_step(model: keras.Model):
     return step
 
 
-def _compile_generation(model: keras.Model, top_n: int, capacity: int, unk_id: int):
-    """Build the compiled prime-then-generate function for one model, top_n and output buffer size."""
-    step = _one_step(model)
-    zero_states = [[tf.zeros_like(variable) for variable in layer.states] for layer in recurrent_layers(model)]
+def _zero_states(model: keras.Model, batch_size) -> list[list[tf.Tensor]]:
+    """A fresh hidden state per recurrent layer: `(batch, units)` for each of the cell's states."""
+    sizes = [layer.cell.state_size for layer in recurrent_layers(model)]
+    return [[tf.zeros([batch_size, size]) for size in (size if isinstance(size, (list, tuple)) else [size])]
+            for size in sizes]
 
-    def draw(logits, temperature, seed, index):
-        # Never emit <unk>; keep the top_n logits, scale by temperature, and sample among them.
-        logits = tf.tensor_scatter_nd_update(
-            logits, tf.stack([tf.range(tf.shape(logits)[0]), tf.fill([tf.shape(logits)[0]], unk_id)], axis=1),
-            tf.fill([tf.shape(logits)[0]], tf.float32.min))
-        top_logits, top_ids = tf.math.top_k(logits, k=top_n)  # (batch, top_n)
-        choice = tf.random.stateless_categorical(top_logits / temperature, 1, seed=seed + tf.stack([0, index]))
-        return tf.gather(top_ids, choice, batch_dims=1)[:, 0]  # (batch,)
+
+def _draw(weights: tf.Tensor, seed: tf.Tensor) -> tf.Tensor:
+    """One index per row of `weights` `(batch, n)`, with probability proportional to its weight (0: never).
+
+    The exponential race: with E_i ~ Exp(1), argmin E_i / w_i is index i with probability w_i / Σw. Under XLA
+    on a CPU it is much faster than `tf.random.stateless_categorical` (about half a millisecond per step over
+    thousands of ids). Philox, not Threefry: XLA's Threefry hangs inside the loop when the width is a power of two.
+    """
+    uniform = tf.random.stateless_uniform(tf.shape(weights), seed, minval=np.finfo(np.float32).tiny, maxval=1.0,
+                                          alg="philox")
+    return tf.argmin(-tf.math.log(uniform) / weights, axis=-1, output_type=tf.int32)  # (batch,)
+
+
+def _nucleus(probabilities: tf.Tensor, top_p: tf.Tensor) -> tf.Tensor:
+    """`(batch, vocab)` bool: exactly the ids top-p keeps, found without sorting the whole vocabulary.
+
+    Sorting thousands of logits per character is slow under XLA on a CPU. Non-negative float32 numbers order
+    like their int32 bit patterns, so 31 halvings of the bit range find the smallest kept probability: the
+    largest threshold whose ids still hold `top_p` of the mass. Ids tied at the threshold are kept lowest id
+    first while the mass before them stays below `top_p`, as the stable sort of the reference does.
+    """
+    bits = tf.bitcast(probabilities, tf.int32)  # (batch, vocab)
+    threshold = tf.zeros_like(bits[:, 0])  # (batch,): the ids at or above it hold ≥ top_p
+    for bit in range(30, -1, -1):  # every probability ≤ 1.0, whose bit pattern is below 2**30
+        trial = threshold + (1 << bit)
+        mass = tf.reduce_sum(tf.where(bits >= trial[:, None], probabilities, 0.0), axis=-1)  # (batch,)
+        threshold = tf.where(mass >= top_p, trial, threshold)
+    above, tied = bits > threshold[:, None], bits == threshold[:, None]
+    mass_above = tf.reduce_sum(tf.where(above, probabilities, 0.0), axis=-1, keepdims=True)  # (batch, 1)
+    tied_before = tf.math.cumsum(tf.cast(tied, probabilities.dtype), axis=-1, exclusive=True)  # lower tied ids
+    smallest = tf.bitcast(threshold, probabilities.dtype)[:, None]  # (batch, 1): the tied probability
+    return above | (tied & (mass_above + tied_before * smallest < top_p))
+
+
+def _compile_generation(model: keras.Model, top_k: int, nucleus: bool):
+    """Build the compiled prime-then-generate function for one model, top-n cut and top-p switch."""
+    step = _one_step(model)
+    vocab_size = model.output_shape[-1]
+
+    def draw(logits, allowed, temperature, top_p, seed):
+        """One id per row: the rules of `next_char_probabilities`, in its order."""
+        logits = tf.where(allowed, logits, -np.inf) / temperature  # (batch, vocab): <unk> and masked ids out
+        if top_k < vocab_size:
+            logits, ids = tf.math.top_k(logits, k=top_k)  # (batch, top_k), most probable first
+            probabilities = tf.nn.softmax(logits)
+            if nucleus:  # already sorted: keep an id while the mass before it is below top_p
+                before = tf.math.cumsum(probabilities, axis=-1, exclusive=True)
+                probabilities = tf.where(before < top_p, probabilities, 0.0)
+            return tf.gather(ids, _draw(probabilities, seed)[:, None], batch_dims=1)[:, 0]  # (batch,)
+        probabilities = tf.nn.softmax(logits)  # (batch, vocab)
+        if nucleus:
+            probabilities = tf.where(_nucleus(probabilities, top_p), probabilities, 0.0)
+        return _draw(probabilities, seed)
 
     @tf.function(jit_compile=True)
-    def generate(prime, prime_length, length, temperature, seed):
+    def generate(prime, prime_length, length, table, rows, temperature, top_p, seed):
         def feed_prime(index, _, states):
             return index + 1, *step(tf.gather(prime, index, axis=1), states)
 
-        logits = tf.zeros([tf.shape(prime)[0], model.output_shape[-1]])
+        batch_size = tf.shape(prime)[0]
+        logits = tf.zeros([batch_size, vocab_size])
         _, logits, states = tf.while_loop(lambda index, *_: index < prime_length, feed_prime,
-                                          (tf.constant(0), logits, zero_states))
+                                          (tf.constant(0), logits, _zero_states(model, batch_size)))
 
         def generate_one(index, logits, states, buffer):
-            next_ids = draw(logits, temperature, seed, index)  # (batch,)
+            allowed = tf.gather(table, rows[index])  # (vocab,): this position's mask
+            next_ids = draw(logits, allowed, temperature, top_p, seed + tf.stack([0, index]))  # (batch,)
             buffer = tf.tensor_scatter_nd_update(buffer, [[index]], next_ids[None, :])
             return index + 1, *step(next_ids, states), buffer
 
-        buffer = tf.zeros([capacity, tf.shape(prime)[0]], tf.int32)  # (capacity, batch)
+        buffer = tf.zeros([tf.shape(rows)[0], batch_size], tf.int32)  # (capacity, batch)
         *_, buffer = tf.while_loop(lambda index, *_: index < length, generate_one,
                                    (tf.constant(0), logits, states, buffer))
         return tf.transpose(buffer)  # (batch, capacity)
 
     return generate
-
-
-def _check_sampling(max_length: int, batch_size: int, top_n: int, temperature: float) -> None:
-    require_positive_whole_numbers(max_length=max_length, batch_size=batch_size, top_n=top_n)
-    if not temperature > 0:
-        raise ConfigError(
-            f"temperature must be positive, got {temperature!r}; 1.0 samples the model as trained, "
-            f"lower is more conservative.",
-            f"temperature 必须为正数，收到 {temperature!r}；1.0 即按模型原样采样，更低则更保守。",
-        )

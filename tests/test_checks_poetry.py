@@ -50,7 +50,7 @@ def write_acrostic(sampler, heads, max_line_length=24):
     poem = []
     for head in heads:
         prime = "".join(line + "\n" for line in poem) + head
-        poem.append(head + sampler.sample(prime, max_line_length)[len(prime):].split("\n")[0])
+        poem.append(head + sampler.sample(prime, max_line_length)[0][len(prime):].split("\n")[0])
     return poem
 
 
@@ -59,19 +59,19 @@ def acrostic_joined_with_newlines(sampler, heads, max_line_length=24):
     poem = []
     for head in heads:
         prime = "\n".join(poem) + "\n" + head
-        poem.append(head + sampler.sample(prime, max_line_length)[len(prime):].split("\n")[0])
+        poem.append(head + sampler.sample(prime, max_line_length)[0][len(prime):].split("\n")[0])
     return poem
 
 
 def acrostic_without_context(sampler, heads, max_line_length=24):
-    return [head + sampler.sample(head, max_line_length)[1:].split("\n")[0] for head in heads]
+    return [head + sampler.sample(head, max_line_length)[0][1:].split("\n")[0] for head in heads]
 
 
 def acrostic_without_cut(sampler, heads, max_line_length=24):
     poem = []
     for head in heads:
         prime = "".join(line + "\n" for line in poem) + head
-        poem.append(head + sampler.sample(prime, max_line_length)[len(prime):])
+        poem.append(head + sampler.sample(prime, max_line_length)[0][len(prime):])
     return poem
 
 
@@ -83,13 +83,13 @@ def acrostic_without_heads(sampler, heads, max_line_length=24):
 
 def test_scripted_sampler_returns_prime_plus_couplets_that_depend_on_the_prime():
     sampler = ScriptedSampler()
-    text = sampler.sample("春", 25)
+    [text] = sampler.sample("春", 25)
     assert text.startswith("春") and len(text) == 26
     first, second = text.split("\n")[:2]
     assert re.fullmatch(r"春[^，。]{4}，[^，。]{5}。", first) and re.fullmatch(r"[^，。]{5}，[^，。]{5}。", second)
-    assert sampler.sample("春", 25) == text  # deterministic
-    assert sampler.sample("夏日照山青\n春", 25) != "夏日照山青\n" + text  # the poem so far changes the line
-    assert sampler.sample("\n春", 25) == "\n" + text  # a leading line break does not
+    assert sampler.sample("春", 25, num_samples=2) == [text, text]  # deterministic, like greedy rows
+    assert sampler.sample("夏日照山青\n春", 25) != ["夏日照山青\n" + text]  # the poem so far changes the line
+    assert sampler.sample("\n春", 25) == ["\n" + text]  # a leading line break does not
 
 
 def test_library_acrostic_continues_the_poem_on_the_scripted_sampler():

@@ -22,6 +22,11 @@ def test_train_then_sample_from_the_command_line(tmp_path, capsys, speed_flags):
     assert main(["sample", "--checkpoint_path", str(tmp_path / "model" / "digits"), "--start_string",
                  "0123456789\n0123", "--max_length", "17", "--top_n", "1", "--seed", "0"]) == 0
     assert capsys.readouterr().out == "0123456789\n0123456789\n0123456789\n"
+    run = ["sample", "--checkpoint_path", str(tmp_path / "model" / "digits"), "--start_string", "0123456789\n0123"]
+    assert main([*run, "--max_length", "6", "--top_p", "0.5", "--num_samples", "2", "--seed", "0"]) == 0
+    assert capsys.readouterr().out == "0123456789\n0123456789\n\n0123456789\n0123456789\n"  # two samples
+    assert main([*run, "--top_p", "1.5"]) == EXIT_USER_ERROR
+    assert "top_p must be in (0, 1], got 1.5" in capsys.readouterr().err
 
 
 @pytest.mark.parametrize(

@@ -3,6 +3,7 @@ import pytest
 from charrnn_lib.config import TrainConfig
 from charrnn_lib.errors import ConfigError, VocabularyError
 from charrnn_lib.poetry import acrostic, complete_lines, couplet_shape_ratio, is_couplet
+from charrnn_lib.position_masks import PositionMasks
 from charrnn_lib.sample import Sampler
 from charrnn_lib.training import train
 
@@ -37,7 +38,7 @@ def seasons_sampler(tmp_path_factory):
     config = TrainConfig.from_knobs(num_seqs=8, num_steps=24, lstm_size=64, num_layers=1, learning_rate=0.01,
                                     train_keep_prob=1.0, max_steps=200, save_every_n=200, log_every_n=50, seed=2)
     run = train(text, config, tmp_path_factory.mktemp("runs") / "seasons", verbose=0)
-    return Sampler(run.model, run.converter, run.config)
+    return Sampler(run.model, run.converter)  # the batch-8 training model itself
 
 
 def test_acrostic_lines_start_with_the_heads_and_follow_the_learned_lines(seasons_sampler):
@@ -51,3 +52,11 @@ def test_acrostic_refuses_unknown_or_empty_heads(seasons_sampler):
         acrostic(seasons_sampler, "春龙")
     with pytest.raises(ConfigError):
         acrostic(seasons_sampler, "")
+
+
+def test_head_masks_at_line_starts_write_an_acrostic_in_one_pass(seasons_sampler):
+    """Lines of five characters and a line break: a single-character mask at positions 0, 6 and 12."""
+    heads = ["冬", *[None] * 5, "春", *[None] * 5, "夏"]
+    masks = PositionMasks.from_characters(seasons_sampler.converter, heads)
+    [text] = seasons_sampler.sample("", 17, top_n=1, constraints=masks)
+    assert text.split("\n") == ["冬雪覆林白", "春水流花落", "夏日照山青"]

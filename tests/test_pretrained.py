@@ -59,18 +59,18 @@ def test_export_writes_a_small_float16_folder_with_provenance(couplet_run, expor
 
 def test_reloaded_weights_are_float32_and_equal_within_float16_rounding(couplet_run, exported):
     sampler = Sampler.from_run(exported)
-    reloaded = sampler.model(1).get_weights()
+    reloaded = sampler.model.get_weights()
     assert all(array.dtype == np.float32 for array in reloaded)
     for original, copy in zip(couplet_run.model.get_weights(), reloaded, strict=True):
         np.testing.assert_allclose(copy, original, rtol=1e-3, atol=1e-3)
 
 
 def test_greedy_samples_of_the_export_equal_the_original_run(couplet_run, exported):
-    original = Sampler(couplet_run.model, couplet_run.converter, couplet_run.config)
+    original = Sampler(couplet_run.model, couplet_run.converter)
     reloaded = Sampler.from_run(exported)
     for start in ("春", "夏日", "明"):
-        expected = original.sample(start, 39, top_n=1)
-        assert reloaded.sample(start, 39, top_n=1) == expected
+        [expected] = original.sample(start, 39, top_n=1)
+        assert reloaded.sample(start, 39, top_n=1) == [expected]
         assert all(is_couplet(line) for line in expected.split("\n")[:3])  # the pattern really was learned
 
 
@@ -88,13 +88,13 @@ def test_progression_checkpoints_sample_like_their_steps_while_the_folder_loads_
     assert [(step, path.name) for step, path in kept] == [(120, "ckpt-00000120.weights.h5")]
     early_run = Sampler.from_run(checkpoint_at_step(couplet_run.run_dir, 120))
     early_export = Sampler.from_run(kept[0][1])
-    final_run = Sampler(couplet_run.model, couplet_run.converter, couplet_run.config)
+    final_run = Sampler(couplet_run.model, couplet_run.converter)
     assert early_export.sample("春", 39, top_n=1) == early_run.sample("春", 39, top_n=1)
     # The folder itself resolves to the chosen step's weights, not to the newest progression checkpoint.
     assert checkpoints.resolve_checkpoint(folder) == (folder, folder / checkpoints.WEIGHTS_FILE)
-    np.testing.assert_allclose(Sampler.from_run(folder).model(1).get_weights()[0],
-                               final_run.model(1).get_weights()[0], rtol=1e-3, atol=1e-3)
-    assert not np.allclose(early_export.model(1).get_weights()[0], final_run.model(1).get_weights()[0], atol=1e-3)
+    np.testing.assert_allclose(Sampler.from_run(folder).model.get_weights()[0],
+                               final_run.model.get_weights()[0], rtol=1e-3, atol=1e-3)
+    assert not np.allclose(early_export.model.get_weights()[0], final_run.model.get_weights()[0], atol=1e-3)
 
 
 def test_a_corrupt_or_missing_weights_file_is_a_checkpoint_error(exported, tmp_path):

@@ -56,7 +56,6 @@ class Recipe:
     config: cr.TrainConfig
     metric_name: str | None = None
     metric: Callable[[cr.Sampler], float] | None = None
-    metric_batch_size: int = 10  # the samples the metric draws at once (rows of the sampling model)
     final_metrics: dict[str, Callable[[cr.Sampler], float]] = dataclasses.field(default_factory=dict)
     metric_sampling: dict | None = None  # how the metric samples, recorded in the provenance
     progression_steps: tuple[int, ...] = ()  # checkpoints also exported, to sample the run early/midway/late
@@ -127,13 +126,12 @@ class ValidationWatch(keras.callbacks.Callback):
             self._after_validation(int(self.model.optimizer.iterations), logs["val_loss"])
 
     def measure(self) -> float | None:
-        """The recipe's metric on the model's current weights (one compiled sampler, weights copied in)."""
+        """The recipe's metric on the model's current weights (one compiled sampler reading the training model)."""
         recipe = self.facts.recipe
         if recipe.metric is None:
             return None
         if self.sampler is None:
-            self.sampler = cr.Sampler(self.model, self.converter, recipe.config)
-        self.sampler.model(recipe.metric_batch_size).set_weights(self.model.get_weights())
+            self.sampler = cr.Sampler(self.model, self.converter)
         return recipe.metric(self.sampler)
 
     def provenance(self) -> dict:

@@ -28,22 +28,23 @@ _CHARACTER_POOL = "山水风月花鸟云天江河日夜星雪林石"
 class ScriptedSampler:
     """A deterministic stand-in for `cr.Sampler`: what it writes depends on the whole prime string.
 
-    Like the real sampler, `sample(prime, max_length)` returns the prime followed by `max_length` new
-    characters; they form couplets separated by line breaks, drawn from a generator seeded by the prime.
+    Like the real sampler, `sample(prime, max_length)` returns a list of `num_samples` texts, each the prime
+    followed by `max_length` new characters; they form couplets separated by line breaks, drawn from a
+    generator seeded by the prime (so every row is the same).
     """
 
     def __init__(self) -> None:
         self.converter = TextConverter(list(_HEAD_POOL + _CHARACTER_POOL + "，。\n"))
 
-    def sample(self, start_string: str = "", max_length: int = 30, **_: Any) -> str:
+    def sample(self, prime: str = "", max_length: int = 30, *, num_samples: int = 1, **_: Any) -> list[str]:
         # A leading line break changes nothing: the real sampler warms up from one anyway.
-        rng = random.Random(zlib.crc32(start_string.lstrip("\n").encode("utf-8")))
-        line_length = len(start_string.split("\n")[-1])  # characters already written on the current line
+        rng = random.Random(zlib.crc32(prime.lstrip("\n").encode("utf-8")))
+        line_length = len(prime.split("\n")[-1])  # characters already written on the current line
         written = ""
         while len(written) < max_length:
             position = (line_length + len(written)) % 13
             written += {5: "，", 11: "。", 12: "\n"}.get(position) or rng.choice(_CHARACTER_POOL)
-        return start_string + written
+        return [prime + written] * num_samples
 
 
 def check_shape_ratio(learner_shape_ratio: Callable[[str], float]) -> CheckResult:
@@ -95,7 +96,7 @@ def _acrostic_hint(case: Case, got: Any) -> Hint | None:
     if any("\n" in str(line) for line in got):
         return Hint("Keep only the first line of each continuation: cut at the first '\\n'.",
                     "每次续写只保留第一行：在第一个 '\\n' 处截断。")
-    alone = [head + sampler.sample(head, max_line_length)[1:].split("\n")[0] for head in heads]
+    alone = [head + sampler.sample(head, max_line_length)[0][1:].split("\n")[0] for head in heads]
     if values_equal(alone, got):
         return Hint("Each line must continue the poem: prime with all previous lines (each ending in '\\n') "
                     "plus the head character.",
