@@ -131,9 +131,9 @@ class Sampler:
         if unknown and not allow_unknown:
             shown = " ".join(repr(char) for char in unknown)
             raise VocabularyError(
-                f"prime has characters the model never saw: {shown}; remove them, or allow them "
+                f"start_string has characters the model never saw: {shown}; remove them, or allow them "
                 f"to become <unk> (--allow_unknown).",
-                f"prime 含有模型没见过的字符：{shown}；请删掉它们，或允许把它们当作 <unk>（--allow_unknown）。",
+                f"start_string 含有模型没见过的字符：{shown}；请删掉它们，或允许把它们当作 <unk>（--allow_unknown）。",
             )
         if unknown:
             warnings.warn(f"Characters not in the vocabulary are fed as <unk>: {unknown}", stacklevel=3)
