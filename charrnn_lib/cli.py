@@ -22,11 +22,13 @@ def build_parser() -> argparse.ArgumentParser:
         prog="charrnn",
         description="Character-level RNN text generation with Keras 3 · 字符级 RNN 文本生成（AI 作诗）",
     )
-    commands = parser.add_subparsers(dest="command", required=True, metavar="{train,sample,data}")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="{train,sample,poem,data}")
     _add_train_parser(commands)
     _add_sample_parser(commands)
     from charrnn_lib.cli_data import add_data_parser
+    from charrnn_lib.cli_poem import add_poem_parser
 
+    add_poem_parser(commands)
     add_data_parser(commands)
     return parser
 
@@ -65,12 +67,7 @@ def _add_setting_flags(parser: argparse.ArgumentParser) -> None:
 def _add_sample_parser(commands) -> None:
     sample = commands.add_parser("sample", help="Generate text from a trained model · 用训练好的模型生成文本",
                                  description="Generate text from a run folder · 从训练结果生成文本")
-    weights = sample.add_mutually_exclusive_group(required=True)
-    weights.add_argument("--checkpoint_path",
-                         help="run folder (model/<name>) or a checkpoint file · 模型文件夹或检查点文件")
-    weights.add_argument("--pretrained", metavar="NAME",
-                         help="a pretrained run that ships with charrnn: tang or anna · 随 charrnn 附带的预训练模型")
-    sample.add_argument("--converter_path", help="vocabulary JSON (default: the run's converter.json) · 词表文件")
+    add_weights_arguments(sample)
     sample.add_argument("--start_string", default="", help="prime text the sample starts with · 起始字符串")
     sample.add_argument("--max_length", type=int, default=30,
                         help="characters to generate · 生成的字符数 (default: %(default)s)")
@@ -112,15 +109,29 @@ def _run_train(args: argparse.Namespace) -> int:
     return 0
 
 
-def _run_sample(args: argparse.Namespace) -> int:
+def add_weights_arguments(parser: argparse.ArgumentParser) -> None:
+    """Where the model comes from: a run folder or checkpoint, or a pretrained run that ships with charrnn."""
+    weights = parser.add_mutually_exclusive_group(required=True)
+    weights.add_argument("--checkpoint_path",
+                         help="run folder (model/<name>) or a checkpoint file · 模型文件夹或检查点文件")
+    weights.add_argument("--pretrained", metavar="NAME",
+                         help="a pretrained run that ships with charrnn: tang or anna · 随 charrnn 附带的预训练模型")
+    parser.add_argument("--converter_path", help="vocabulary JSON (default: the run's converter.json) · 词表文件")
+
+
+def sampler_from_args(args: argparse.Namespace):
+    """The `Sampler` that `add_weights_arguments`' flags name."""
     from charrnn_lib.sample import Sampler
 
     if args.pretrained:
         from charrnn_lib.pretrained import pretrained_path
 
-        sampler = Sampler.from_run(pretrained_path(args.pretrained), args.converter_path)
-    else:
-        sampler = Sampler.from_run(args.checkpoint_path, args.converter_path)
+        return Sampler.from_run(pretrained_path(args.pretrained), args.converter_path)
+    return Sampler.from_run(args.checkpoint_path, args.converter_path)
+
+
+def _run_sample(args: argparse.Namespace) -> int:
+    sampler = sampler_from_args(args)
     texts = sampler.sample(args.start_string, args.max_length, num_samples=args.num_samples, top_n=args.top_n or None,
                            top_p=args.top_p, temperature=args.temperature, seed=args.seed,
                            allow_unknown=args.allow_unknown)

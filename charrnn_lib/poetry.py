@@ -1,21 +1,33 @@
-"""Poetry helpers for the Tang lesson: the couplet-shape metric and acrostic poems (藏头诗)."""
+"""Writing Tang poems: the couplet-shape metric, acrostic poems (藏头诗), and poems under a 格律 pattern.
+
+`write_regulated` turns a tonal pattern (`prosody`) into per-position masks that the compiled sampler applies to
+the logits: five Han characters of the right tone, the punctuation after them, the rhyme group at the rhyme
+positions, and acrostic heads at the line starts. Masks cost nothing per character, so it samples as fast as
+plain sampling.
+"""
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import Iterable
 
-from charrnn_lib.errors import ConfigError, VocabularyError
-from charrnn_lib.sample import DEFAULT_TOP_N, Sampler
+import numpy as np
 
-# Two five-character verses: 五字，五字。 (any character but the punctuation and line break counts).
-_COUPLET = re.compile(r"[^，。\n]{5}，[^，。\n]{5}。")
+from charrnn_lib import prosody
+from charrnn_lib.datasets.recipes import COUPLET, HAN_CHARACTERS
+from charrnn_lib.errors import ConfigError, VocabularyError
+from charrnn_lib.position_masks import PositionMasks
+from charrnn_lib.sample import DEFAULT_TOP_N, Sampler
+from charrnn_lib.text import TextConverter
+
+_HAN_CHARACTER = re.compile(f"[{HAN_CHARACTERS}]")
 _LINE_ROOM = 16  # characters a row of `sample_lines` allows per line: a couplet needs 12 plus the line break
 
 
 def is_couplet(line: str) -> bool:
-    """True when `line` has the corpus's shape: five characters, `，`, five characters, `。`."""
-    return _COUPLET.fullmatch(line) is not None
+    """True when `line` has the corpus's shape: five Han characters, `，`, five Han characters, `。`."""
+    return COUPLET.fullmatch(line) is not None
 
 
 def couplet_shape_ratio(lines: Iterable[str]) -> float:
@@ -72,3 +84,144 @@ def acrostic(sampler: Sampler, heads: str, *, max_line_length: int = 24, top_n: 
         continuation = text[len(prime):]
         poem.append(head + continuation.split("\n")[0])
     return poem
+
+
+# --- Poems in a regulated form (格律) -------------------------------------------------------------------------
+
+
+@dataclasses.dataclass(frozen=True)
+class FormRequest:
+    """A poem to write: its pattern, its rhyme group (None: the group the vocabulary stocks best), acrostic heads."""
+
+    pattern: prosody.Pattern = dataclasses.field(default_factory=prosody.Pattern)
+    rhyme_group: str | None = None
+    acrostic: str = ""
+
+
+def best_rhyme_group(converter: TextConverter) -> str:
+    """The 平声 rhyme group with the most characters in the vocabulary: the safest default rhyme."""
+    counts = {group: sum(prosody.characters_fitting(converter.vocab, prosody.PING, group))
+              for group in prosody.rhyme_group_names(prosody.PING)}
+    return max(counts, key=counts.get)  # first in table order on a tie
+
+
+def regulated_masks(converter: TextConverter, request: FormRequest, *, couplet_break: str = "\n") -> PositionMasks:
+    """What each generated position of a poem in `request.pattern` may be, one couplet per line by default.
+
+    Character positions allow the Han characters whose tone fits the pattern there (a character with both
+    readings fits either; one the rhyme table does not know fits only a free position), and the rhyme group at
+    the rhyme positions; `，` and `。` follow each five characters, `couplet_break` each couplet but the last.
+    Raises ConfigError or VocabularyError, before anything is sampled, for a request the vocabulary cannot meet.
+    """
+    pattern = request.pattern
+    rhyme_group = request.rhyme_group or best_rhyme_group(converter)
+    line_count = prosody.FORMS[pattern.form]
+    _check_heads(converter, request.acrostic, line_count)
+    han = np.zeros(converter.vocab_size, dtype=bool)  # the last id, <unk>, is never a character of the poem
+    han[:len(converter.vocab)] = [_HAN_CHARACTER.fullmatch(entry) is not None for entry in converter.vocab]
+    fitting: dict[tuple[str | None, bool], np.ndarray] = {}
+    rows = []
+    requirements = prosody.position_requirements(pattern.form, pattern.start, pattern.first_line_rhymed)
+    for index, rule in enumerate(requirements):
+        line, position = divmod(index, 5)  # both from 0
+        if (rule.tone, rule.rhyme) not in fitting:
+            group = rhyme_group if rule.rhyme else None
+            fits = prosody.characters_fitting(converter.vocab, rule.tone, group)
+            fitting[rule.tone, rule.rhyme] = han & np.array([*fits, False])
+        allowed = fitting[rule.tone, rule.rhyme]
+        if not allowed.any():
+            raise ConfigError(
+                f"No character the model knows can end a rhymed line in the rhyme group {rhyme_group}; "
+                "choose another group (--rhyme).",
+                f"模型认识的字中没有属于 {rhyme_group} 韵、可以作韵脚的字；请换一个韵部（--rhyme）。",
+            )
+        if position == 0 and request.acrostic:
+            allowed = _head_mask(converter, request.acrostic[line], allowed, line, pattern)
+        rows.append(allowed)
+        if position == 4:
+            rows.append(_only(converter, "，" if line % 2 == 0 else "。"))
+            if line % 2 == 1 and line < line_count - 1 and couplet_break:
+                rows.append(_only(converter, couplet_break))
+    return PositionMasks.from_array(np.stack(rows))
+
+
+def write_regulated(sampler: Sampler, request: FormRequest, *, num_samples: int = 1,
+                    top_n: int | None = DEFAULT_TOP_N, temperature: float = 1.0, seed: int | None = None,
+                    couplet_break: str = "\n") -> list[str]:
+    """`num_samples` poems that follow `request`'s tonal pattern and rhyme, one couplet per line."""
+    masks = regulated_masks(sampler.converter, request, couplet_break=couplet_break)
+    return sampler.sample("", len(masks.rows), num_samples=num_samples, top_n=top_n, temperature=temperature,
+                          seed=seed, constraints=masks)
+
+
+def log_likelihood_per_character(sampler: Sampler, texts: Iterable[str]) -> float:
+    """The model's mean log-probability (nats) of each character of `texts`, read from a fresh state after "\n".
+
+    What a constraint costs: poems the masks force away from the model's own choices score lower.
+    """
+    import keras
+
+    total, count = 0.0, 0
+    for text in texts:
+        ids = sampler.prime_ids(text)  # a hidden line break, then the text: (1 + len(text),)
+        logits = keras.ops.convert_to_numpy(_fresh_logits(sampler, ids[:-1]))  # (len(text), vocab_size)
+        log_probabilities = logits - np.logaddexp.reduce(logits, axis=-1, keepdims=True)
+        total += float(log_probabilities[np.arange(len(ids) - 1), ids[1:]].sum())
+        count += len(ids) - 1
+    if count == 0:
+        raise ConfigError("No text to score: pass at least one non-empty text.",
+                          "没有可评分的文本：请至少传入一个非空文本。")
+    return total / count
+
+
+def _fresh_logits(sampler: Sampler, ids: np.ndarray):
+    """The model's logits for each of `ids`, from a zero state, leaving the model's carried state as it was."""
+    from charrnn_lib.model import recurrent_layers, reset_states
+
+    model = sampler.model
+    states = [variable for layer in recurrent_layers(model) for variable in layer.states]
+    carried = [variable.numpy() for variable in states]
+    reset_states(model)
+    batch = model.inputs[0].shape[0] or 1
+    logits = model(np.broadcast_to(ids, (batch, len(ids))), training=False)[0]  # (len(ids), vocab_size)
+    for variable, value in zip(states, carried, strict=True):
+        variable.assign(value)
+    return logits
+
+
+def _check_heads(converter: TextConverter, heads: str, line_count: int) -> None:
+    if heads and len(heads) != line_count:
+        raise ConfigError(f"An acrostic for a {line_count}-line poem needs {line_count} head characters, got "
+                          f"{heads!r}.", f"{line_count} 句的诗需要 {line_count} 个藏头字，收到 {heads!r}。")
+    unknown = converter.unknown_characters(heads)
+    if unknown:
+        raise VocabularyError(f"The model never saw these head characters: {' '.join(unknown)}; choose others.",
+                              f"模型没有见过这些藏头字：{' '.join(unknown)}；请换成别的字。")
+
+
+def _head_mask(converter: TextConverter, head: str, allowed: np.ndarray, line: int,
+               pattern: prosody.Pattern) -> np.ndarray:
+    """Only `head` at a line start, refused when the pattern forbids its tone there."""
+    head_id = int(converter.encode(head)[0])
+    if not allowed[head_id]:
+        mark = prosody.tone_marks(head)
+        raise ConfigError(
+            f"The head {head!r} ({mark}) cannot open line {line + 1} of a {pattern.form} {pattern.start} poem, "
+            f"whose first character there must be {pattern.lines[line][0]}; choose another head, or the other "
+            "pattern (--pattern).",
+            f"藏头字“{head}”（{mark}）不能作第 {line + 1} 句的首字：{pattern.chinese_name}在这里要求"
+            f"{pattern.lines[line][0]}声；请换一个藏头字，或换另一种起式（--pattern）。",
+        )
+    only = np.zeros_like(allowed)
+    only[head_id] = True
+    return only
+
+
+def _only(converter: TextConverter, character: str) -> np.ndarray:
+    if character not in converter.vocab:
+        raise VocabularyError(f"The model's vocabulary has no {character!r}, which the form needs.",
+                              f"模型的词表中没有格式所需的 {character!r}。")
+    mask = np.zeros(converter.vocab_size, dtype=bool)
+    mask[converter.encode(character)] = True
+    return mask
+

@@ -93,3 +93,28 @@ def test_a_second_training_process_in_the_same_run_folder_stops_at_once_and_chan
         first.kill()
         first.wait()
     assert main(tiny_train_args(corpus, tmp_path / "model", "--max_steps", "10", "--save_every_n", "10")) == 0
+
+
+def test_poem_prints_each_line_with_its_tone_marks_and_the_verdict(capsys):
+    assert main(["poem", "--pretrained", "tang", "--form", "wujue", "--pattern", "pingqi", "--rhyme", "东",
+                 "--acrostic", "春夏秋冬", "--num_samples", "2", "--seed", "1"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0].startswith("五言绝句 · 平起 · 首句不入韵 · 押东韵")
+    couplets = lines[2:6:2]  # the first poem: a couplet per line, each followed by its marks
+    marks = lines[3:7:2]
+    assert [couplet[0] + couplet[6] for couplet in couplets] == ["春夏", "秋冬"]
+    for couplet, mark in zip(couplets, marks, strict=True):
+        assert len(couplet) == len(mark) == 12 and mark[5] == "，" and mark[11] == "。"
+        assert set(mark[:5] + mark[6:11]) <= set("平仄中？")
+    assert lines.count("✓ 合律 follows the pattern") == 2
+
+
+@pytest.mark.parametrize(("flags", "message"), [
+    (["--acrostic", "春夏秋冬"], "cannot open line 2"),  # 仄起: line 2 opens on 平, 夏 is 仄
+    (["--rhyme", "东东"], "Unknown rhyme group"),
+    (["--acrostic", "春夏秋㐀"], "never saw these head characters"),
+])
+def test_impossible_poem_requests_are_one_clear_line(capsys, flags, message):
+    assert main(["poem", "--pretrained", "tang", *flags]) == EXIT_USER_ERROR
+    err = capsys.readouterr().err
+    assert message in err and len(err.strip().splitlines()) == 1

@@ -21,7 +21,7 @@ from charrnn_lib.errors import CorpusError, DatasetError
 from charrnn_lib.text import read_corpus
 
 HAN_CHARACTERS = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f"
-_COUPLET = re.compile(f"[{HAN_CHARACTERS}]{{5}}，[{HAN_CHARACTERS}]{{5}}。")
+COUPLET = re.compile(f"[{HAN_CHARACTERS}]{{5}}，[{HAN_CHARACTERS}]{{5}}。")  # the one couplet rule (poetry uses it too)
 _EDITORIAL_NOTE = re.compile(r"[(（][^)）]*[)）]")  # "(明年 一作：年年)": variant readings, not the poem
 _GUTENBERG_START = re.compile(
     r"^\*\*\*\s*START OF (?:THE|THIS) PROJECT GUTENBERG E-?BOOK.*$", re.MULTILINE | re.IGNORECASE
@@ -81,7 +81,7 @@ def five_character_couplets(poems: Iterable[dict[str, Any]]) -> list[str]:
     couplets = []
     for poem in poems:
         lines = poem.get("paragraphs") or []
-        if len(lines) >= 2 and all(_COUPLET.fullmatch(line) for line in lines):
+        if len(lines) >= 2 and all(COUPLET.fullmatch(line) for line in lines):
             couplets.extend(lines)
     return couplets
 

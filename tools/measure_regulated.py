@@ -1,0 +1,95 @@
+"""Measure regulated verse (格律) from a trained poetry model: the figures the README records.
+
+    python tools/measure_regulated.py                      # the shipped pretrained `tang` run, 200 poems each
+    python tools/measure_regulated.py --checkpoint_path model/NAME --poems 200 --seed 1
+
+Prints, for 五言绝句: the share of poems that pass the full check when the pattern is enforced while sampling
+(50 of each of the four patterns), when it is not (the first two couplets of free samples, judged against
+the best-fitting pattern; a wrong shape fails), and for the real held-out quatrains of `tang_wujue`; the
+model's mean log-likelihood per character of constrained and of free poems (what the constraint costs); and
+how many generated couplets and verses occur word for word in the training corpus (novelty).
+"""
+
+from __future__ import annotations
+
+import argparse
+import itertools
+import os
+
+from charrnn_lib import backend, datasets, prosody
+from charrnn_lib.errors import CharRNNError
+from charrnn_lib.pretrained import load_provenance, pretrained_path
+
+PATTERNS = [prosody.Pattern("wujue", start, rhymed) for start, rhymed in itertools.product(("zeqi", "pingqi"),
+                                                                                            (False, True))]
+
+
+def pass_rate(poems: list[str], pattern: prosody.Pattern | None = None) -> float:
+    """Share of `poems` that pass every rule (a poem of the wrong shape fails)."""
+    passed = 0
+    for poem in poems:
+        try:
+            passed += prosody.check_poem(poem, pattern).passed
+        except CharRNNError:
+            pass
+    return passed / len(poems)
+
+
+def couplets(poem: str) -> list[str]:
+    return [line for line in poem.split("\n") if line]
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--checkpoint_path", help="a run folder (default: the shipped pretrained tang run)")
+    parser.add_argument("--poems", type=int, default=200, help="poems per measurement (a multiple of 4)")
+    parser.add_argument("--seed", type=int, default=1)
+    args = parser.parse_args(argv)
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "1")  # TensorFlow's INFO lines off, as in the CLI
+    backend.load()  # before anything imports keras: no start-up notices
+    from charrnn_lib import poetry
+    from charrnn_lib.sample import Sampler
+
+    folder = args.checkpoint_path or pretrained_path("tang")
+    sampler = Sampler.from_run(folder)
+    per_pattern = args.poems // len(PATTERNS)
+    constrained = {pattern: poetry.write_regulated(sampler, poetry.FormRequest(pattern), num_samples=per_pattern,
+                                                   seed=args.seed + index)
+                   for index, pattern in enumerate(PATTERNS)}
+    free_texts = sampler.sample("", 26, num_samples=args.poems, seed=args.seed)  # two couplets and their breaks
+    free = ["\n".join(text.split("\n")[:2]) for text in free_texts]
+    held_out = datasets.load("tang_wujue").splitlines()[-185:]
+
+    corpus_name = load_provenance(folder).get("corpus", "tang")
+    try:
+        corpus = datasets.load(corpus_name)
+    except CharRNNError:
+        corpus_name, corpus = "tang", datasets.load("tang")
+    corpus_couplets = set(corpus.splitlines())
+    corpus_verses = {verse for line in corpus_couplets for verse in line.replace("。", "，").split("，") if verse}
+    generated = [couplet for poems in constrained.values() for poem in poems for couplet in couplets(poem)]
+    verses = [verse for couplet in generated for verse in couplet.replace("。", "，").split("，") if verse]
+
+    all_constrained = [poem for poems in constrained.values() for poem in poems]
+    rows = [
+        ("constrained 五绝, full check (pattern enforced)",
+         f"{sum(pass_rate(poems, pattern) * len(poems) for pattern, poems in constrained.items()) / args.poems:.1%}"),
+        *((f"  {pattern.chinese_name}", f"{pass_rate(poems, pattern):.1%}") for pattern, poems in constrained.items()),
+        ("free samples (first two couplets), best pattern", f"{pass_rate(free):.1%}"),
+        ("real held-out 五绝 (tang_wujue, 185)", f"{pass_rate(held_out):.1%}"),
+        ("log-likelihood per character, constrained (nats)",
+         f"{poetry.log_likelihood_per_character(sampler, all_constrained):.3f}"),
+        ("log-likelihood per character, free (nats)", f"{poetry.log_likelihood_per_character(sampler, free):.3f}"),
+        (f"generated couplets not in {corpus_name}",
+         f"{1 - sum(couplet in corpus_couplets for couplet in generated) / len(generated):.1%}"),
+        (f"generated verses (5 characters) not in {corpus_name}",
+         f"{1 - sum(v in corpus_verses for v in verses) / len(verses):.1%}"),
+    ]
+    print(f"model: {folder}; {args.poems} poems per measurement, seed {args.seed}")
+    for label, value in rows:
+        print(f"{label:<56} {value:>8}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
