@@ -22,6 +22,8 @@ def add_poem_parser(subparsers: argparse._SubParsersAction) -> None:
                       help="pingqi 平起 or zeqi 仄起: the tone of line 1's second character · 起式 "
                            "(default: %(default)s)")
     poem.add_argument("--first_line_rhymed", action="store_true", help="line 1 rhymes too (首句入韵) · 首句入韵")
+    poem.add_argument("--strict", action="store_true",
+                      help="no characters with both readings (中) where the tone is fixed · 定声位置不用平仄两读的字")
     poem.add_argument("--rhyme",
                       help="平水韵 group, e.g. 东 支 阳 (default: the group the vocabulary stocks best) · 韵部")
     poem.add_argument("--acrostic", default="", help="head characters, one per line (藏头), e.g. 春夏秋冬 · 藏头字")
@@ -40,7 +42,7 @@ def run_poem(args: argparse.Namespace) -> int:
     from charrnn_lib.cli import sampler_from_args
 
     pattern = prosody.Pattern(args.form, args.pattern, args.first_line_rhymed)
-    request = poetry.FormRequest(pattern, args.rhyme, args.acrostic)
+    request = poetry.FormRequest(pattern, args.rhyme, args.acrostic, args.strict)
     sampler = sampler_from_args(args)
     poems = poetry.write_regulated(sampler, request, num_samples=args.num_samples, top_n=args.top_n or None,
                                    temperature=args.temperature, seed=args.seed)

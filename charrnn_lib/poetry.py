@@ -91,11 +91,16 @@ def acrostic(sampler: Sampler, heads: str, *, max_line_length: int = 24, top_n: 
 
 @dataclasses.dataclass(frozen=True)
 class FormRequest:
-    """A poem to write: its pattern, its rhyme group (None: the group the vocabulary stocks best), acrostic heads."""
+    """A poem to write: its pattern, its rhyme group (None: the group the vocabulary stocks best), acrostic heads.
+
+    `strict` keeps characters with both readings (中) out of the positions whose tone is fixed; by default they
+    fit either class, as the check counts them.
+    """
 
     pattern: prosody.Pattern = dataclasses.field(default_factory=prosody.Pattern)
     rhyme_group: str | None = None
     acrostic: str = ""
+    strict: bool = False
 
 
 def best_rhyme_group(converter: TextConverter) -> str:
@@ -126,8 +131,10 @@ def regulated_masks(converter: TextConverter, request: FormRequest, *, couplet_b
         line, position = divmod(index, 5)  # both from 0
         if (rule.tone, rule.rhyme) not in fitting:
             group = rhyme_group if rule.rhyme else None
-            fits = prosody.characters_fitting(converter.vocab, rule.tone, group)
-            fitting[rule.tone, rule.rhyme] = han & np.array([*fits, False])
+            fits = np.array([*prosody.characters_fitting(converter.vocab, rule.tone, group), False])
+            if request.strict and rule.tone is not None:
+                fits &= np.array([*(tone != prosody.BOTH for tone in map(_tone_class, converter.vocab)), False])
+            fitting[rule.tone, rule.rhyme] = han & fits
         allowed = fitting[rule.tone, rule.rhyme]
         if not allowed.any():
             raise ConfigError(
@@ -187,6 +194,11 @@ def _fresh_logits(sampler: Sampler, ids: np.ndarray):
     for variable, value in zip(states, carried, strict=True):
         variable.assign(value)
     return logits
+
+
+def _tone_class(entry: str) -> str:
+    """The tone class of one vocabulary entry (a multi-character token such as <unk> has none)."""
+    return prosody.tone_classes(entry)[0] if len(entry) == 1 else prosody.UNKNOWN
 
 
 def _check_heads(converter: TextConverter, heads: str, line_count: int) -> None:

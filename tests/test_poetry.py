@@ -135,3 +135,18 @@ def test_log_likelihood_is_the_models_own_next_character_probability(poet):
         expected += np.log(probabilities[ids[position]] / probabilities.sum())
     assert log_likelihood_per_character(poet, [text]) == pytest.approx(expected / (len(ids) - 1), abs=1e-4)
     assert log_likelihood_per_character(poet, [text]) > log_likelihood_per_character(poet, ["白日依山尽，海流黄河入。"])
+
+
+def test_strict_keeps_characters_with_both_readings_off_the_fixed_positions(poet):
+    pattern = prosody.Pattern("wujue", "zeqi")
+    rules = prosody.position_requirements(pattern.form, pattern.start, pattern.first_line_rhymed)
+    lenient, strict = (write_regulated(poet, FormRequest(pattern, strict=flag), num_samples=40, seed=4)
+                       for flag in (False, True))
+
+    def fixed_position_tones(poem):
+        return [tone for rule, tone in zip(rules, prosody.tone_classes(poem.replace("，", "").replace("。", "")
+                                                                        .replace("\n", "")), strict=True) if rule.tone]
+
+    assert all(prosody.BOTH not in fixed_position_tones(poem) for poem in strict)
+    assert any(prosody.BOTH in fixed_position_tones(poem) for poem in lenient)  # the default lets 中 fit either
+    assert all(prosody.check_poem(poem, pattern).passed for poem in strict)
