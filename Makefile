@@ -21,7 +21,7 @@ $(VENV)/.installed: pyproject.toml
 # 3,500 characters), a higher learning rate and lighter dropout so a few minutes suffice, then write a poem.
 poem: install
 	$(BIN)/charrnn train --dataset tang --name poem --use_embedding --num_seqs 32 --num_steps 26 \
-		--lstm_size 128 --num_layers 2 --max_vocab 3500 --learning_rate 0.005 --train_keep_prob 0.8 \
+		--lstm_size 128 --num_layers 2 --max_vocab 3500 --learning_rate 0.005 --train_keep_prob 0.8 --unigram_output_bias \
 		--max_steps $(POEM_STEPS) --save_every_n 500 --log_every_n 100 --seed 1
 	$(BIN)/charrnn sample --checkpoint_path model/poem --start_string 春 --max_length 60 --seed 1
 
