@@ -16,7 +16,7 @@ import notebook_lint
 NAME = "01_text_to_numbers.ipynb"
 TITLE = ("# Text to numbers · 文本变数字\n\nGoal: turn text into ids. Runs in 1 min (quick) or 5 min (full).\n\n"
          "目标：把文本变成编号。快速模式运行约 1 分钟，完整模式约 5 分钟。")
-SETUP = "# NBVAL_IGNORE_OUTPUT\nimport charrnn_lib as cr\n\ncr.notebook.setup()"
+SETUP = "# NBVAL_IGNORE_OUTPUT\nimport charrnn_lib as cr\n\ncr.lessons.notebook.setup()"
 SECTION = "## Vocabulary · 词表\n\nA vocabulary lists every character once.\n\n词表（vocabulary）把每个字符列出一次。"
 SUMMARY = "## Summary · 小结\n\n- Text becomes ids · 文本变成编号\n- Ids become one-hot vectors · 编号变成独热向量"
 EXERCISES = "## Exercises · 练习\n\n1. Train on another corpus.\n\n1. 换一个语料训练。"
@@ -96,3 +96,23 @@ def test_solution_notebook_is_well_formed(path):
 @pytest.mark.parametrize("path", sorted(make_exercises.EXERCISES.glob("*.ipynb")), ids=lambda path: path.name)
 def test_exercise_notebook_is_well_formed(path):
     assert notebook_lint.lint_exercise(nbformat.read(path, as_version=4), path.name) == []
+
+
+@pytest.mark.parametrize(("markdown", "term"), [
+    ("The model writes couplets.\n\n模型会写对联。", "对联"),
+    ("As the seed lesson did.\n\n和种子课程一样。", "seed lesson"),
+    ("Divide by T.\n\n温度在 softmax 之前去除 logits。", "去除 logits"),
+    ("2.5 bits per character.\n\n2.5 比特每字符。", "比特每字符"),
+])
+def test_a_known_wrong_term_planted_in_a_lesson_is_reported_with_the_fix(markdown, term):
+    problems = notebook_lint.lint_solution(lesson(markdown), NAME)
+    assert any(f"{term!r}" in problem and f"{NAME}, cell 4" in problem for problem in problems)
+
+
+@pytest.mark.parametrize("path", [
+    *sorted((Path(__file__).resolve().parents[1] / "charrnn_lib" / "checks").glob("*.py")),
+    Path(__file__).resolve().parents[1] / "README.zh.md",
+    Path(__file__).resolve().parents[1] / "docs" / "glossary.md",
+], ids=lambda path: path.name)
+def test_the_checkers_readme_zh_and_glossary_use_the_right_terms(path):
+    assert notebook_lint.term_problems(path.read_text(encoding="utf-8")) == []

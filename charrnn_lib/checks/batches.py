@@ -173,9 +173,10 @@ def _target_hint(expected: Windows, got: Windows) -> Hint:
     """Advice when x is right and y is wrong: the seeds' wrap-around, no shift, or `x + 1`."""
     if values_equal(expected.y[..., :-1], got.y[..., :-1]) and values_equal(got.x[..., 0], got.y[..., -1]):
         return Hint("The last target of a window is the character right after the window, not the window's first "
-                    "input (the seed lessons' wrap-around mistake): take y from the ids shifted by one.",
-                    "窗口最后一个目标是紧接在窗口之后的字符，而不是窗口的第一个输入（种子课程的“回绕”错误）："
-                    "请从右移一位的编号中取 y。")
+                    "input (the wrap-around mistake of the course's source material): take y from the ids shifted "
+                    "by one.",
+                    "窗口最后一个目标是紧接在窗口之后的字符，而不是窗口的第一个输入（本课程所依据的原始材料中的"
+                    "“回绕”错误）：请从右移一位的编号中取 y。")
     if values_equal(got.x, got.y):
         return Hint("y must be x shifted by one character: each target is the next character.",
                     "y 必须是 x 右移一个字符：每个目标都是下一个字符。")

@@ -136,8 +136,9 @@ def _model_hint(case: Case, got: Any) -> Hint | None:
         return Hint(f"Stack num_layers = {num_layers} LSTM layers (a loop over range(num_layers)).",
                     f"要堆叠 num_layers = {num_layers} 层 LSTM（对 range(num_layers) 循环）。")
     if len(got.dropout_rates) < len(expected.dropout_rates):
-        return Hint("Add a Dropout layer after every LSTM (train_keep_prob is the seed's dropout knob).",
-                    "每一层 LSTM 之后都要加一个 Dropout 层（train_keep_prob 就是种子课程中的暂退法参数）。")
+        return Hint("Add a Dropout layer after every LSTM (train_keep_prob is the source material's dropout knob).",
+                    "每一层 LSTM 之后都要加一个 Dropout 层（train_keep_prob 就是原始材料中暂退法（dropout）的"
+                    "保留概率）。")
     if got.dropout_rates != expected.dropout_rates and all(np.isclose(rate, keep_prob) for rate in got.dropout_rates):
         return Hint(f"Dropout's rate is the share to DROP: rate = 1 - keep_prob = {1 - keep_prob:g}.",
                     f"Dropout 的 rate 是要丢弃的比例：rate = 1 - keep_prob = {1 - keep_prob:g}。")

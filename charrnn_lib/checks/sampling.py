@@ -140,7 +140,7 @@ def _temperature_hint(case: Case, got: Any) -> Hint | None:
     mistakes = (
         (_softmax(logits) / temperature, Hint(
             "Divide the logits by the temperature before the softmax, not the probabilities after it.",
-            "要在 softmax 之前用温度去除 logits，而不是在之后去除概率。")),
+            "要在 softmax 之前把 logits 除以温度，而不是在 softmax 之后用温度除概率。")),
         (_softmax(logits), Hint(
             "The temperature has no effect: compute softmax(logits / temperature).",
             "温度没有起作用：请计算 softmax(logits / temperature)。")),
