@@ -57,6 +57,7 @@ def carried_states(model: keras.Model) -> list[np.ndarray]:
 
 
 def restore_states(model: keras.Model, values: Sequence[np.ndarray]) -> None:
+    """Put back the states `carried_states` copied, so training continues its streams where it left them."""
     variables = [variable for layer in recurrent_layers(model) for variable in layer.states]
     for variable, value in zip(variables, values, strict=True):
         variable.assign(value)
