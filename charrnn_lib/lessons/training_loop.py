@@ -104,7 +104,7 @@ def compare_state_handling(ids: np.ndarray, settings: ModelConfig, *, seeds: Seq
             keras.utils.set_random_seed(seed)
             model = build_model(settings, vocab_size, settings.num_seqs)
             optimizer = keras.optimizers.Adam(learning_rate, global_clipnorm=grad_clip)
-            step = tf.function(_compiled_step(model, optimizer))
+            step = tf.function(_compiled_step(model, optimizer), autograph=False)  # no Python control flow in it
             order = _batch_order(handling, x, y, steps, np.random.default_rng(seed))
             for x_batch, y_batch, starts_pass in order:
                 if starts_pass or handling != "carried":
