@@ -33,13 +33,14 @@ def train_step(model, optimizer, x, y, grad_clip):
     return float(loss)
 
 
-def step_with(*, softmax_twice=False, per_tensor=False, clip=True):
+def step_with(*, softmax_twice=False, per_tensor=False, clip=True, summed=False):
     def step(model, optimizer, x, y, grad_clip):
         with tf.GradientTape() as tape:
             logits = model(x, training=True)
             if softmax_twice:
                 logits = tf.nn.softmax(logits)
-            loss = keras.ops.mean(keras.losses.sparse_categorical_crossentropy(y, logits, from_logits=True))
+            per_character = keras.losses.sparse_categorical_crossentropy(y, logits, from_logits=True)
+            loss = keras.ops.sum(per_character) if summed else keras.ops.mean(per_character)
         gradients = tape.gradient(loss, model.trainable_variables)
         if per_tensor:
             gradients = [tf.clip_by_norm(gradient, grad_clip) for gradient in gradients]
@@ -113,6 +114,7 @@ def test_train_step_stub_is_not_attempted(capsys):
     (step_with(softmax_twice=True), "from_logits=True"),
     (step_with(per_tensor=True), "tf.clip_by_global_norm, one factor"),
     (step_with(clip=False), "not clipped"),
+    (step_with(summed=True), "take the mean"),
 ])
 def test_train_step_names_the_slip(wrong, hint, capsys):
     line = failure_line(checks.check_train_step(wrong), capsys)
