@@ -236,3 +236,48 @@ def test_lesson_5_quotes_the_char_rnn_runs_it_describes():
     assert adam[1][3] == adam_clipped[1][3] == 1 and adam[1][4] == 900  # "passes 5 only once in 900 steps"
     assert sum(a == b for a, b in zip(adam[0], adam_clipped[0], strict=True)) == len(adam[0]) - 1  # one seed differs
     quoted_in_both(notebook, "char-result-md", "900", f"{runs['uniform guess'][0][0]:.1f}")
+
+
+# --- lesson 6 ---
+def state_table(notebook: nbformat.NotebookNode) -> dict[str, tuple[tuple[float, float, float], ...]]:
+    """{training handling: ((mean, lowest, highest) read with the state carried, the same reset every window)}."""
+    rows = {}
+    for line in output_text(notebook, "state-code").splitlines():
+        found = re.match(r"carried|reset every batch|shuffled windows", line)
+        if found is None:
+            continue  # the header, or a warning on stderr
+        handling = found.group(0)
+        values = numbers(line[len(handling):].replace("-", " "))
+        rows[handling] = (tuple(values[:3]), tuple(values[3:]))
+    return rows
+
+
+def test_lesson_6_quotes_the_stateful_experiment_over_three_seeds_as_it_ran():
+    notebook = read("06_anna_karnna.ipynb")
+    table = state_table(notebook)
+    assert set(table) == {"carried", "reset every batch", "shuffled windows"}
+    (carried, carried_reset), (reset, reset_reset), (shuffled, shuffled_reset) = (
+        table[way] for way in ("carried", "reset every batch", "shuffled windows"))
+    quoted = [f"{value:.2f}" for value in (*carried, *reset, *shuffled, *carried_reset[:1], reset_reset[0],
+                                           shuffled_reset[0])]
+    quoted_in_both(notebook, "state-read-md", *quoted, f"{carried_reset[1]:.2f}", f"{carried_reset[2]:.2f}")
+    means = [carried[0], reset[0], shuffled[0]]
+    assert max(means) - min(means) <= max(high - low for _, low, high in (carried, reset, shuffled))  # "no larger"
+    assert shuffled[0] == min(means)  # "if anything slightly ahead"
+    assert f"{carried_reset[0] - carried[0]:.1f}" == "0.3"  # "loses 0.3 bits"
+    assert all(round(way_reset[0] - way[0], 1) == 0.1 for way, way_reset in ((reset, reset_reset),
+                                                                              (shuffled, shuffled_reset)))
+    assert reset[0] < reset_reset[0]  # "also better when read with the state carried"
+    quoted_in_both(notebook, "state-read-md", "0.3", "0.1")
+
+
+def test_lesson_6_quotes_the_sanity_check_and_the_perplexities_it_computes():
+    notebook = read("06_anna_karnna.ipynb")
+    sanity = result(notebook, "units-sanity-code")
+    assert sanity["untrained loss (nats)"] == sanity["ln 78"]  # "where ln 78 predicts it"
+    assert round(sanity["perplexity"]) == 78  # "a perplexity of about 78"
+    landmarks = {line[:32].strip(): numbers(line[32:]) for line in output_text(notebook, "units-table-code")
+                 .splitlines() if re.match(r"uniform|character|pretrained", line)}
+    quoted_in_both(notebook, "units-read-md", f"{sanity['ln 78']:.2f}", "78",
+                   f"{landmarks['character frequencies only'][2]:.0f}",
+                   f"{landmarks['pretrained run, best validation'][2]:.2f}")

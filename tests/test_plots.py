@@ -103,6 +103,21 @@ def test_training_history_plots_both_losses_against_steps_with_bits_on_the_right
     assert bits.get_ylim() == pytest.approx((0.0, 2.0))
 
 
+def test_training_history_shows_perplexity_beside_bits_when_the_history_records_it():
+    history = TrainingHistory(steps=[10, 20], loss=[3.0, 2.0])
+    history.record_validation(10, 2.5)
+    history.record_validation(20, 2.0)
+    figure = plots.plot_training_history(history)
+    (ax,) = figure.axes
+    _, perplexity = ax.child_axes
+    assert perplexity.get_ylabel() == "perplexity\n困惑度"
+    ax.set_ylim(math.log(2), math.log(20))
+    figure.draw_without_rendering()
+    assert perplexity.get_ylim() == pytest.approx((2.0, 20.0))
+    (plain,) = plots.plot_training_history(history, perplexity=False).axes
+    assert len(plain.child_axes) == 1
+
+
 def test_training_history_without_validation_draws_only_the_training_curve():
     history = TrainingHistory(steps=[1, 2], loss=[2.0, 1.0])
     (ax,) = plots.plot_training_history(history).axes

@@ -21,6 +21,12 @@ from charrnn_lib.checks.rnn import (
 )
 from charrnn_lib.checks.sampling import check_apply_temperature, check_pick_top_n
 from charrnn_lib.checks.text import check_build_vocabulary, check_encode_decode, check_one_hot
+from charrnn_lib.checks.training import (
+    check_loss_units,
+    check_train_one_pass,
+    check_train_step,
+    check_validation_loss,
+)
 
 __all__ = [
     "Case",
@@ -39,6 +45,7 @@ __all__ = [
     "check_count_batches",
     "check_encode_decode",
     "check_global_norm",
+    "check_loss_units",
     "check_lstm_step",
     "check_one_hot",
     "check_parameter_count",
@@ -47,7 +54,10 @@ __all__ = [
     "check_rnn_step",
     "check_shape_ratio",
     "check_split_train_validation",
+    "check_train_one_pass",
+    "check_train_step",
     "check_unigram_bits_per_character",
+    "check_validation_loss",
     "run_check",
     "values_equal",
 ]

@@ -1,8 +1,9 @@
 """Helpers only the lessons use, kept apart from the core a newcomer reads.
 
 `notebook` (the opening cell), `plots` (the lessons' figures), `scratch_rnn` (recurrent cells in NumPy and their
-parameter counts), `gradients` (gradient probes), `memory_task` (a task that needs long memory) and `experiments`
-(the one-knob-at-a-time grid of lesson 8). Notebooks reach them as `cr.lessons.plots`, `cr.lessons.gradients`, ….
+parameter counts), `gradients` (gradient probes), `memory_task` (a task that needs long memory), `training_loop`
+(lesson 6's hand-written step and pass, and the stateful experiment) and `experiments` (the one-knob-at-a-time grid
+of lesson 8). Notebooks reach them as `cr.lessons.plots`, `cr.lessons.gradients`, ….
 """
 
 import importlib

@@ -30,6 +30,7 @@ from charrnn_lib.text import UNK_TOKEN
 # Characters that would be invisible or break a label, drawn as visible symbols.
 VISIBLE_CHARACTERS = {" ": "␣", "\n": "\\n", "\t": "\\t", "\r": "\\r"}
 MAX_ANNOTATED_CELLS = 600  # above this, a batching grid is too small to read numbers in its cells
+PERPLEXITY_AXIS_OFFSET = 1.2  # where the perplexity axis sits, in widths of the plot from its left edge
 MAX_EXAMPLE_LINE = 40  # characters of an example line the corpus overview shows before cutting it with `…`
 TRAINING_LOSS, VALIDATION_LOSS = "training loss · 训练损失", "validation loss · 验证损失"
 
@@ -162,11 +163,12 @@ def plot_vocabulary_coverage(texts: Mapping[str, str], max_vocabs: Sequence[int]
     return figure
 
 
-def plot_training_history(history: Any, *, ax: Axes | None = None) -> Figure:
-    """Training and validation loss (nats, left axis; bits per character, right axis) against steps.
+def plot_training_history(history: Any, *, ax: Axes | None = None, perplexity: bool | None = None) -> Figure:
+    """Training and validation loss (nats, left axis; bits per character and perplexity, right axes) against steps.
 
     `history` is the `TrainingHistory` of `cr.train` (steps, loss, val_steps, val_loss) or the `History`
-    that `keras.Model.fit` returns (plotted against epochs).
+    that `keras.Model.fit` returns (plotted against epochs). The perplexity axis (e^loss, the number of equally
+    likely characters) is drawn when the history records `val_perplexity`, unless `perplexity=False`.
     """
     x_label, curves = _loss_curves(history)
     if not any(len(steps) for steps, _, _ in curves):
@@ -180,11 +182,27 @@ def plot_training_history(history: Any, *, ax: Axes | None = None) -> Figure:
             ax.plot(steps, losses, marker=marker, markersize=4, label=label)
     bits = ax.secondary_yaxis("right", functions=(lambda nats: nats / math.log(2), lambda b: b * math.log(2)))
     bits.set_ylabel("bits per character\n每字符比特数")
+    if perplexity if perplexity is not None else _records_perplexity(history):
+        # e^loss grows fast, so it gets an axis of its own, set off to the right of the bits.
+        exp_axis = ax.secondary_yaxis(PERPLEXITY_AXIS_OFFSET, functions=(np.exp, _log_of_positive))
+        exp_axis.set_ylabel("perplexity\n困惑度")
     ax.set_xlabel(x_label)
     ax.set_ylabel("loss (nats per character)\n每字符损失（奈特）")
     ax.set_title("Training history · 训练过程")
     ax.legend()
     return figure
+
+
+def _log_of_positive(values: Any) -> Any:
+    """ln, with the non-positive values matplotlib probes while it sets the limits clamped to the tiniest float."""
+    return np.log(np.maximum(values, np.finfo(float).tiny))
+
+
+def _records_perplexity(history: Any) -> bool:
+    logs = getattr(history, "history", None)
+    if isinstance(logs, dict):
+        return bool(logs.get("val_perplexity"))
+    return bool(getattr(history, "val_perplexity", None))
 
 
 def plot_batch_grid(x: Any, y: Any, *, vocab: Sequence[str] | None = None, max_batches: int = 4) -> Figure:
