@@ -286,6 +286,10 @@ def test_lesson_9_quotes_what_the_constraint_costs_as_measured():
     passed = re.search(r"'(\d+\.\d%) of (\d+) constrained poems", output_text(notebook, "constrained-pass"))
     assert passed.groups() == ("100.0%", "200")
     quoted_in_each_language(notebook, "constrained-md", "100.0%", "200")
+    [strict] = percentages(output_text(notebook, "constrained-strict"))
+    assert float(strict[:-1]) < 50  # "only": the 100% leans on the 中 characters
+    quoted_in_each_language(notebook, "constrained-md", strict)
+    quoted_in_each_language(notebook, "summary", strict)
     cost = result(notebook, "cost")
     constrained = cost["log-likelihood per character, constrained (nats)"]
     free = cost["log-likelihood per character, free (nats)"]
