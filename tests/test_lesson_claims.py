@@ -281,3 +281,65 @@ def test_lesson_6_quotes_the_sanity_check_and_the_perplexities_it_computes():
     quoted_in_both(notebook, "units-read-md", f"{sanity['ln 78']:.2f}", "78",
                    f"{landmarks['character frequencies only'][2]:.0f}",
                    f"{landmarks['pretrained run, best validation'][2]:.2f}")
+
+
+# --- lesson 9 ---
+def percentages(text: str) -> list[str]:
+    return re.findall(r"\d+\.\d%", text)
+
+
+def quoted_in_each_language(notebook: nbformat.NotebookNode, cell_id: str, *numbers: str) -> None:
+    """Like `quoted_in_both`, for prose whose English paragraphs name Chinese terms (平仄, 二四分明): a paragraph
+    is Chinese when it has more Han characters than Latin words, the rule tools/notebook_lint.py uses."""
+    blocks = cell(notebook, cell_id).source.split("\n\n")
+    chinese = [len(CJK.findall(block)) > len(re.findall(r"[A-Za-z]{2,}", block)) for block in blocks]
+    for language, text in (("English", [b for b, zh in zip(blocks, chinese, strict=True) if not zh]),
+                           ("Chinese", [b for b, zh in zip(blocks, chinese, strict=True) if zh])):
+        for number in numbers:
+            whole = re.compile(rf"(?<![\d.]){re.escape(number)}(?!\d)")
+            assert whole.search("\n\n".join(text)), f"{cell_id}: {language} text does not quote {number}"
+
+
+def test_lesson_9_quotes_the_real_poems_pass_rates_and_rule_rates_it_computes():
+    notebook = read("09_regulated_verse.ipynb")
+    count, everything, held_out = result(notebook, "real-pass")
+    rules = result(notebook, "real-rules")
+    assert count == 3710  # "3,710 Tang 五言绝句"
+    quoted_in_each_language(notebook, "real-md", *percentages(everything), *percentages(held_out),
+                            *(rules[name] for name in ("alternation", "rhyme", "lone_level", "start")))
+    assert float(rules["alternation"][:-1]) == max(float(rate[:-1]) for rate in rules.values())  # "most often"
+    second = sorted(rules.values(), key=lambda rate: float(rate[:-1]))[-2]
+    assert second == rules["rhyme"]  # "then the rhyme"
+    quoted_in_each_language(notebook, "summary", *percentages(everything))
+
+
+def test_lesson_9_quotes_the_free_samples_it_measured_in_full_mode():
+    notebook = read("09_regulated_verse.ipynb")
+    passed, rules = result(notebook, "free-pass")
+    assert passed.endswith("of 200 free samples pass every rule")  # full mode, as the prose says
+    real = result(notebook, "real-rules")
+    quoted_in_each_language(notebook, "free-md", *percentages(passed), rules["alternation"], real["alternation"],
+                            rules["rhyme"])
+    assert float(rules["alternation"][:-1]) < float(real["alternation"][:-1])  # "keeps the tones better"
+    for name in ("opposition", "adhesion"):
+        assert float(rules[name][:-1]) < float(real[name][:-1]), name
+    quoted_in_each_language(notebook, "summary", *percentages(passed))
+
+
+def test_lesson_9_quotes_what_the_constraint_costs_as_measured():
+    notebook = read("09_regulated_verse.ipynb")
+    passed = re.search(r"'(\d+\.\d%) of (\d+) constrained poems", output_text(notebook, "constrained-pass"))
+    assert passed.groups() == ("100.0%", "200")
+    quoted_in_each_language(notebook, "constrained-md", "100.0%", "200")
+    [strict] = percentages(output_text(notebook, "constrained-strict"))
+    assert float(strict[:-1]) < 50  # "only": the 100% leans on the 中 characters
+    quoted_in_each_language(notebook, "constrained-md", strict)
+    quoted_in_each_language(notebook, "summary", strict)
+    cost = result(notebook, "cost")
+    constrained = cost["log-likelihood per character, constrained (nats)"]
+    free = cost["log-likelihood per character, free (nats)"]
+    assert constrained < free
+    quoted_in_each_language(notebook, "cost-md", f"{constrained:.3f}", f"{free:.3f}", f"e^{free - constrained:.2f}",
+                            f"{math.exp(free - constrained):.1f}", cost["new couplets"],
+                            cost["new five-character lines"])
+    quoted_in_each_language(notebook, "summary", f"{constrained:.3f}", f"{free:.3f}")

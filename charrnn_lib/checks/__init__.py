@@ -12,6 +12,7 @@ from charrnn_lib.checks.experiments import check_best_validation_bpc, check_unig
 from charrnn_lib.checks.gradients import check_clip_by_global_norm, check_global_norm
 from charrnn_lib.checks.model import check_char_rnn_model
 from charrnn_lib.checks.poetry import check_acrostic, check_shape_ratio
+from charrnn_lib.checks.prosody import check_line_faults, check_mark_tones, check_position_mask
 from charrnn_lib.checks.rnn import (
     check_bptt,
     check_lstm_step,
@@ -45,11 +46,14 @@ __all__ = [
     "check_count_batches",
     "check_encode_decode",
     "check_global_norm",
+    "check_line_faults",
     "check_loss_units",
     "check_lstm_step",
+    "check_mark_tones",
     "check_one_hot",
     "check_parameter_count",
     "check_pick_top_n",
+    "check_position_mask",
     "check_rnn_forward",
     "check_rnn_step",
     "check_shape_ratio",
