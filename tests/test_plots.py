@@ -251,3 +251,13 @@ def test_plot_text_activation_refuses_values_that_do_not_match_the_text():
 
     with pytest.raises(CharRNNError, match="one value per character"):
         plot_text_activation("abc", [0.1, 0.2])
+
+
+def test_plot_text_activation_keeps_a_line_break_at_the_edge_on_its_row():
+    from charrnn_lib.lessons.plots import plot_text_activation
+
+    figure = plot_text_activation("abc\ndef\n", np.arange(8.0), width=3)
+    ax = figure.axes[0]
+    rows = sorted({patch.get_y() for patch in ax.patches})
+    assert rows == [0, 1]
+    assert ax.patches[3].get_x() == 3 and ax.get_xlim() == (0, 4)

@@ -60,7 +60,7 @@ def _quote_unit_hint(case: Case, got: Any) -> Hint | None:
     if got == int(np.argmax(np.abs(unit_correlations(activations.hidden[layer], inside)))):
         return Hint("That unit is from the hidden state h (activations.hidden): the exercise asks for the cell "
                     "state c (activations.cell).",
-                    "这个单元来自隐状态 h（activations.hidden）：本题要求的是细胞状态 c（activations.cell）。")
+                    "这个单元来自隐状态 h（activations.hidden）：本题要求的是记忆元 c（activations.cell）。")
     if got == int(np.argmax(np.abs(unit_correlations(activations.cell[layer], marks)))):
         return Hint("That unit fires on the quote character itself: correlate with the region inside the quotes, "
                     "cr.lessons.inside.inside_quotes(activations.text).",

@@ -355,7 +355,7 @@ def plot_text_activation(text: str, values: Any, *, title: str = "Activation · 
         )
     cells, row, column = [], 0, 0  # (row, column, character, value) for each character
     for char, value in zip(text, values, strict=True):
-        if column == width:
+        if column == width and char != "\n":  # a line break at the edge is drawn there, not on a row of its own
             row, column = row + 1, 0
         cells.append((row, column, "↵" if char == "\n" else char, value))
         row, column = (row + 1, 0) if char == "\n" else (row, column + 1)
@@ -370,7 +370,7 @@ def plot_text_activation(text: str, values: Any, *, title: str = "Activation · 
     for row, column, char, value in cells:
         ax.add_patch(matplotlib.patches.Rectangle((column, row), 1, 1, color=colours(0.5 + 0.5 * value / scale)))
         ax.text(column + 0.5, row + 0.5, char, ha="center", va="center", fontsize=8, family=_monospace_first())
-    ax.set_xlim(0, width)
+    ax.set_xlim(0, width + 1)  # room for a ↵ after a full row
     ax.set_ylim(rows, 0)
     ax.set_axis_off()
     ax.set_title(title)
