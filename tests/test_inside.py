@@ -28,8 +28,13 @@ def reader():
     return ActivationReader(model, converter)
 
 
-def test_the_states_and_logits_are_those_of_the_model_run_from_a_fresh_state(reader):
-    model = reader.model
+@pytest.mark.parametrize("use_embedding", [False, True])
+def test_the_states_and_logits_are_those_of_the_model_run_from_a_fresh_state(use_embedding):
+    keras.utils.set_random_seed(1)
+    converter = TextConverter.from_text(TEXT)
+    model = build_char_rnn(converter.vocab_size, lstm_size=8, num_layers=2, batch_size=1, keep_prob=0.5,
+                           use_embedding=use_embedding, embedding_size=4)
+    reader = ActivationReader(model, converter)
     activations = reader.read(TEXT)
     ids = reader.converter.encode(TEXT)[None, :]  # (1, time)
     for layer in model.layers:
