@@ -343,3 +343,68 @@ def test_lesson_9_quotes_what_the_constraint_costs_as_measured():
                             f"{math.exp(free - constrained):.1f}", cost["new couplets"],
                             cost["new five-character lines"])
     quoted_in_each_language(notebook, "summary", f"{constrained:.3f}", f"{free:.3f}")
+
+
+# --- lesson 10: the decoding table is NBVAL_IGNORE_OUTPUT (quick mode samples less), so its reading is checked here;
+# the unit searches are compared by nbval, and the prose must quote what they print. -----------------------------
+
+LESSON_10 = "10_decoding_and_inside.ipynb"
+
+
+def decoding_table(notebook: nbformat.NotebookNode) -> dict[str, dict[str, tuple[float, float, float]]]:
+    """`{rule: {column: (mean, lowest seed, highest seed)}}` from the printed table of section 1."""
+    columns = ("distinct-4", "words in corpus", "bits per character")
+    table = {}
+    for line in output_text(notebook, "l10-numbers").splitlines():
+        cells = re.findall(r"(\d+\.\d+) \[(\d+\.\d+)–(\d+\.\d+)\]", line)
+        if len(cells) == len(columns):
+            rule = line.split("  ")[0].strip()
+            table[rule] = {column: tuple(map(float, cell)) for column, cell in zip(columns, cells, strict=True)}
+    return table
+
+
+def test_lesson_10_reads_the_decoding_table_as_it_came_out_over_every_seed():
+    table = decoding_table(read(LESSON_10))
+    assert set(table) == {"greedy", "T=1.0", "T=0.7", "top-n 5", "top-p 0.9"}
+    others = [rule for rule in table if rule != "greedy"]
+    cuts = ["T=0.7", "top-n 5", "top-p 0.9"]
+    greedy, pure = table["greedy"], table["T=1.0"]
+    # "greedy decoding has by far the lowest distinct-4 and the lowest bits per character", in every seed
+    assert all(greedy["distinct-4"][2] < table[rule]["distinct-4"][1] / 5 for rule in others)
+    assert all(greedy["bits per character"][2] < table[rule]["bits per character"][1] for rule in others)
+    # "pure sampling has the highest bits per character and the most words not found in the novel"
+    assert all(pure["bits per character"][1] > table[rule]["bits per character"][2] for rule in [*cuts, "greedy"])
+    assert all(pure["words in corpus"][0] < table[rule]["words in corpus"][0] for rule in cuts)
+    # "the cuts sit in between ... fewer invented words ... repeat far less than greedy decoding"
+    for rule in cuts:
+        assert greedy["bits per character"][0] < table[rule]["bits per character"][0] < pure["bits per character"][0]
+        assert table[rule]["words in corpus"][0] > pure["words in corpus"][0]
+
+
+def unit_lines(notebook: nbformat.NotebookNode, cell_id: str) -> dict[str, tuple[int, str]]:
+    """`{"layer 2 cell": (unit, "−0.86")}` from a unit search's printout (minus sign as the prose writes it)."""
+    found = {}
+    for line in output_text(notebook, cell_id).splitlines():
+        label, unit, correlation = re.fullmatch(r"(.+?)\s*: unit\s+(\d+), correlation ([+-]\d\.\d\d)", line).groups()
+        found[label.strip()] = (int(unit), correlation.replace("-", "−"))
+    return found
+
+
+def test_lesson_10_quotes_the_quote_unit_it_found():
+    notebook = read(LESSON_10)
+    units = unit_lines(notebook, "l10-quote-units")
+    assert units["layer 2 cell"][0] == units["layer 2 hidden"][0] == 238
+    first_layer_best = max(units["layer 1 cell"][1], units["layer 1 hidden"][1], key=lambda text: abs(float(
+        text.replace("−", "-"))))
+    quoted_in_both(notebook, "l10-quote-read", "238", units["layer 2 cell"][1], units["layer 2 hidden"][1],
+                   first_layer_best)
+    assert "238" in cell(notebook, "l10-quote-plot").source
+    assert result(notebook, "l10-exercise-real") == 238
+
+
+def test_lesson_10_quotes_the_line_position_units_it_found():
+    notebook = read(LESSON_10)
+    units = unit_lines(notebook, "l10-line-units")
+    assert units["tang layer 1 hidden"][0] == 22 and "22" in cell(notebook, "l10-line-plot").source
+    quoted_in_both(notebook, "l10-lines-read", "22", units["tang layer 1 hidden"][1],
+                   units["anna layer 1 hidden"][1], units["anna layer 2 hidden"][1])

@@ -243,3 +243,36 @@ def test_the_glyph_check_fails_when_the_figure_has_no_cjk_font():
     with matplotlib.rc_context({"font.family": ["DejaVu Sans"]}):
         missing = missing_glyphs(plots.plot_vocabulary_coverage({"唐诗": "床前明月光"}, [1, 2]))
     assert any("missing from font(s) DejaVu Sans" in message and "8BCD" in message for message in missing)  # 词
+
+
+def test_plot_text_activation_draws_one_coloured_cell_per_character_and_wraps_lines():
+    from charrnn_lib.lessons.plots import plot_text_activation
+
+    text = 'He said "yes".\nNo.'
+    values = np.linspace(-1.0, 1.0, len(text))
+    figure = plot_text_activation(text, values, width=10)
+    ax = figure.axes[0]
+    assert len(ax.patches) == len(text)
+    drawn = "".join(label.get_text() for label in ax.texts)
+    assert drawn == text.replace("\n", "↵")
+    assert ax.get_ylim() == (3, 0)  # 14 characters wrap at 10, the line break opens a third row
+    lowest, highest = ax.patches[0].get_facecolor(), ax.patches[-1].get_facecolor()
+    assert lowest[2] > lowest[0] and highest[0] > highest[2]  # blue for the lowest, red for the highest
+
+
+def test_plot_text_activation_refuses_values_that_do_not_match_the_text():
+    from charrnn_lib.errors import CharRNNError
+    from charrnn_lib.lessons.plots import plot_text_activation
+
+    with pytest.raises(CharRNNError, match="one value per character"):
+        plot_text_activation("abc", [0.1, 0.2])
+
+
+def test_plot_text_activation_keeps_a_line_break_at_the_edge_on_its_row():
+    from charrnn_lib.lessons.plots import plot_text_activation
+
+    figure = plot_text_activation("abc\ndef\n", np.arange(8.0), width=3)
+    ax = figure.axes[0]
+    rows = sorted({patch.get_y() for patch in ax.patches})
+    assert rows == [0, 1]
+    assert ax.patches[3].get_x() == 3 and ax.get_xlim() == (0, 4)

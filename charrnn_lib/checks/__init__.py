@@ -10,6 +10,7 @@ from charrnn_lib.checks.batches import check_batch_generator, check_count_batche
 from charrnn_lib.checks.core import Case, CheckFailure, CheckResult, Hint, Status, run_check, values_equal
 from charrnn_lib.checks.experiments import check_best_validation_bpc, check_unigram_bits_per_character
 from charrnn_lib.checks.gradients import check_clip_by_global_norm, check_global_norm
+from charrnn_lib.checks.inside import check_quote_unit
 from charrnn_lib.checks.model import check_char_rnn_model
 from charrnn_lib.checks.poetry import check_acrostic, check_shape_ratio
 from charrnn_lib.checks.prosody import check_line_faults, check_mark_tones, check_position_mask
@@ -54,6 +55,7 @@ __all__ = [
     "check_parameter_count",
     "check_pick_top_n",
     "check_position_mask",
+    "check_quote_unit",
     "check_rnn_forward",
     "check_rnn_step",
     "check_shape_ratio",

@@ -355,3 +355,43 @@ def _new_figure(size: tuple[float, float] | None) -> Figure:
 def _tint(colour: str, amount: float) -> tuple[float, float, float]:
     """`colour` mixed with `amount` of white, so the text drawn on it stays readable."""
     return tuple(channel + (1 - channel) * amount for channel in to_rgb(colour))
+
+
+def plot_text_activation(text: str, values: Any, *, title: str = "Activation · 激活值", width: int = 64,
+                         ax: Axes | None = None) -> Figure:
+    """`text` with each character on a background coloured by `values` `(len(text),)`: red high, blue low.
+
+    Karpathy's picture of an interpretable cell: a unit that tracks quotes turns one colour inside them.
+    Line breaks start a new row (drawn as ↵); rows longer than `width` wrap. The scale is symmetric around 0.
+    """
+    values = np.asarray(values, dtype=np.float64).reshape(-1)
+    if len(values) != len(text) or not text:
+        raise CharRNNError(
+            f"plot_text_activation needs one value per character; got {len(values)} values for "
+            f"{len(text)} characters.",
+            f"plot_text_activation 需要每个字符一个值；收到 {len(values)} 个值和 {len(text)} 个字符。",
+        )
+    cells, row, column = [], 0, 0  # (row, column, character, value) for each character
+    for char, value in zip(text, values, strict=True):
+        if column == width and char != "\n":  # a line break at the edge is drawn there, not on a row of its own
+            row, column = row + 1, 0
+        cells.append((row, column, "↵" if char == "\n" else char, value))
+        row, column = (row + 1, 0) if char == "\n" else (row, column + 1)
+    rows = cells[-1][0] + 1
+    cjk = any(unicodedata.east_asian_width(char) in "WF" for char in text)
+    figure, ax = _figure_and_axes(ax, size=(min(16.0, 0.16 * width * (1.8 if cjk else 1.0)) + 1.2,
+                                            0.3 * rows + 0.9))
+    scale = float(np.abs(values).max()) or 1.0
+    import matplotlib
+
+    colours = matplotlib.colormaps["RdBu_r"]
+    for row, column, char, value in cells:
+        ax.add_patch(matplotlib.patches.Rectangle((column, row), 1, 1, color=colours(0.5 + 0.5 * value / scale)))
+        ax.text(column + 0.5, row + 0.5, char, ha="center", va="center", fontsize=8, family=_monospace_first())
+    ax.set_xlim(0, width + 1)  # room for a ↵ after a full row
+    ax.set_ylim(rows, 0)
+    ax.set_axis_off()
+    ax.set_title(title)
+    mappable = matplotlib.cm.ScalarMappable(matplotlib.colors.Normalize(-scale, scale), colours)
+    figure.colorbar(mappable, ax=ax, shrink=0.8, pad=0.01, label="activation · 激活值")
+    return figure

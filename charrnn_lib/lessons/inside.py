@@ -1,0 +1,124 @@
+"""Looking inside a trained char-RNN: its LSTM states over a text, and which units follow which feature.
+
+Karpathy's "interpretable cells": read every unit's hidden state h and cell state c after each character of a
+text, read from a fresh (zero) state, then correlate each unit with a feature of the text (inside a quotation,
+the position in the line). A unit whose activation follows the feature closely is a unit the model uses for it.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+import keras
+import numpy as np
+import tensorflow as tf
+
+from charrnn_lib.errors import ConfigError
+from charrnn_lib.model import recurrent_layers
+from charrnn_lib.text import TextConverter
+
+
+@dataclasses.dataclass(frozen=True)
+class Activations:
+    """What an LSTM char-RNN computed after reading each character of `text` from a fresh state."""
+
+    text: str
+    hidden: np.ndarray  # (num_layers, time, units): h_t, the output each layer passes on
+    cell: np.ndarray  # (num_layers, time, units): c_t, the memory the forget gate keeps
+    logits: np.ndarray  # (time, vocab_size): row t scores the character after text[t]
+
+    def state(self, kind: str) -> np.ndarray:
+        """`hidden` or `cell` by name: `(num_layers, time, units)`."""
+        if kind not in ("hidden", "cell"):
+            raise ConfigError(f"kind must be 'hidden' or 'cell', got {kind!r}.",
+                              f"kind 必须是 'hidden' 或 'cell'，收到 {kind!r}。")
+        return self.hidden if kind == "hidden" else self.cell
+
+
+class ActivationReader:
+    """Reads the states of an LSTM char-RNN over any text, with one compiled loop per model."""
+
+    def __init__(self, model: keras.Model, converter: TextConverter) -> None:
+        layers = recurrent_layers(model)
+        if not layers or not all(isinstance(layer, keras.layers.LSTM) for layer in layers):
+            raise ConfigError(
+                f"ActivationReader reads LSTM states; this model has {[layer.name for layer in layers]}.",
+                f"ActivationReader 读取 LSTM 的状态；这个模型含有 {[layer.name for layer in layers]}。",
+            )
+        self.model, self.converter = model, converter
+        self._read = tf.function(self._read_ids, input_signature=[tf.TensorSpec([None], tf.int32)])
+
+    def read(self, text: str) -> Activations:
+        """Every layer's h and c after each character of `text` (characters outside the vocabulary are <unk>)."""
+        if not text:
+            raise ConfigError("The text to read is empty; pass at least one character.",
+                              "要读取的文本为空；请至少传入一个字符。")
+        hidden, cell, logits = self._read(tf.constant(self.converter.encode(text), tf.int32))
+        return Activations(text, hidden.numpy(), cell.numpy(), logits.numpy())
+
+    def _read_ids(self, ids: tf.Tensor):
+        x = ids[None, :]  # (1, time)
+        hidden, cell = [], []
+        for layer in self.model.layers[1:]:
+            if isinstance(layer, keras.layers.LSTM):
+                h, c = _run_cell(layer.cell, x[0])  # (time, units) each
+                hidden.append(h)
+                cell.append(c)
+                x = h[None]  # (1, time, units)
+            elif not isinstance(layer, keras.layers.Dropout):  # dropout is the identity after training
+                x = layer(x, training=False)
+        return tf.stack(hidden), tf.stack(cell), x[0]  # (layers, time, units) ×2, (time, vocab_size)
+
+
+def _run_cell(cell: keras.layers.Layer, inputs: tf.Tensor) -> tuple[tf.Tensor, tf.Tensor]:
+    """Step an LSTM cell over `inputs` `(time, features)` from zero state; h and c after each step."""
+    zeros = tf.zeros([1, cell.units])
+
+    def step(states, x):
+        _, (h, c) = cell(x[None], list(states), training=False)
+        return h, c
+
+    h, c = tf.scan(step, inputs, initializer=(zeros, zeros))  # (time, 1, units) each
+    return h[:, 0], c[:, 0]
+
+
+def inside_quotes(text: str, quote: str = '"') -> np.ndarray:
+    """`(len(text),)` bool: whether a quotation is open after reading each character.
+
+    Aligned with the states (which are read after each character): the opening quote is already inside,
+    the closing quote is already outside.
+    """
+    marks = np.array([char == quote for char in text], dtype=int)
+    return np.cumsum(marks) % 2 == 1
+
+
+def position_in_line(text: str) -> np.ndarray:
+    """`(len(text),)` int: how many characters of the current line have been read (0 at a line break)."""
+    positions, count = np.zeros(len(text), dtype=int), 0
+    for index, char in enumerate(text):
+        count = 0 if char == "\n" else count + 1
+        positions[index] = count
+    return positions
+
+
+def unit_correlations(states: np.ndarray, feature: np.ndarray) -> np.ndarray:
+    """Pearson correlation of each unit `(time, units)` with `feature` `(time,)`; 0 for a constant unit."""
+    states = np.asarray(states, dtype=np.float64)
+    feature = np.asarray(feature, dtype=np.float64)
+    if states.shape[0] != feature.shape[0]:
+        raise ConfigError(
+            f"states cover {states.shape[0]} characters but the feature {feature.shape[0]}; compute both on "
+            f"the same text.",
+            f"states 覆盖 {states.shape[0]} 个字符，但特征覆盖 {feature.shape[0]} 个；请在同一段文本上计算两者。",
+        )
+    centred_states = states - states.mean(axis=0)  # (time, units)
+    centred_feature = feature - feature.mean()  # (time,)
+    scale = np.sqrt((centred_states**2).sum(axis=0) * (centred_feature**2).sum())  # (units,)
+    covariance = centred_feature @ centred_states  # (units,)
+    return np.divide(covariance, scale, out=np.zeros_like(covariance), where=scale > 0)
+
+
+def most_correlated_unit(activations: Activations, feature: np.ndarray, *, layer: int, kind: str = "cell") -> int:
+    """The unit of `layer`'s `kind` state whose activation is most correlated with `feature`, either sign."""
+    correlations = unit_correlations(activations.state(kind)[layer], feature)  # (units,)
+    return int(np.argmax(np.abs(correlations)))
