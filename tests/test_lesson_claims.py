@@ -408,3 +408,14 @@ def test_lesson_10_quotes_the_line_position_units_it_found():
     assert units["tang layer 1 hidden"][0] == 22 and "22" in cell(notebook, "l10-line-plot").source
     quoted_in_both(notebook, "l10-lines-read", "22", units["tang layer 1 hidden"][1],
                    units["anna layer 1 hidden"][1], units["anna layer 2 hidden"][1])
+
+
+def test_lesson_7_quotes_the_shape_curve_of_its_three_seeds_as_it_ran():
+    notebook = read("07_ai_poetry.ipynb")
+    ratios = result(notebook, "519eac02")  # {seed: {step: share of couplet-shaped lines}}
+    assert len(ratios) == 3
+    assert max(shares[125] for shares in ratios.values()) <= 0.04  # "at step 125 at most 4%"
+    assert all(shares[625] > 0.8 for shares in ratios.values())  # "by step 625 every run is above 80%"
+    at_1000 = sorted(shares[1000] for shares in ratios.values())
+    assert (at_1000[0], at_1000[-1]) == (0.895, 0.94)  # "between 89.5% and 94%"
+    quoted_in_both(notebook, "4c233ad2", "125", "4%", "625", "80%", "89.5%", "94%")
