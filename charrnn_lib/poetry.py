@@ -161,29 +161,32 @@ def write_regulated(sampler: Sampler, request: FormRequest, *, num_samples: int 
                           seed=seed, constraints=masks)
 
 
+def character_log_probabilities(sampler: Sampler, text: str, *, allow_unknown: bool = False) -> np.ndarray:
+    """`(len(text),)` nats: log p(each character | a line break and the text before it), from a fresh state.
+
+    `allow_unknown` scores characters outside the vocabulary as `<unk>` instead of refusing the text.
+    """
+    ids = sampler.prime_ids(text, allow_unknown)  # a hidden line break, then the text: (1 + len(text),)
+    logits = np.asarray(_fresh_logits(sampler, ids[:-1]), dtype=np.float64)  # (len(text), vocab_size)
+    log_probabilities = logits - np.logaddexp.reduce(logits, axis=-1, keepdims=True)
+    return log_probabilities[np.arange(len(ids) - 1), ids[1:]]
+
+
 def log_likelihood_per_character(sampler: Sampler, texts: Iterable[str]) -> float:
-    """The model's mean log-probability (nats) of each character of `texts`, read from a fresh state after "\n".
+    """The model's mean log-probability (nats) of each character of `texts`, each read from a fresh state.
 
     What a constraint costs: poems the masks force away from the model's own choices score lower.
     """
-    import keras
-
-    total, count = 0.0, 0
-    for text in texts:
-        ids = sampler.prime_ids(text)  # a hidden line break, then the text: (1 + len(text),)
-        logits = keras.ops.convert_to_numpy(_fresh_logits(sampler, ids[:-1]))  # (len(text), vocab_size)
-        log_probabilities = logits - np.logaddexp.reduce(logits, axis=-1, keepdims=True)
-        total += float(log_probabilities[np.arange(len(ids) - 1), ids[1:]].sum())
-        count += len(ids) - 1
-    if count == 0:
+    scores = [character_log_probabilities(sampler, text) for text in texts if text]
+    if not scores:
         raise ConfigError("No text to score: pass at least one non-empty text.",
                           "没有可评分的文本：请至少传入一个非空文本。")
-    return total / count
+    return float(np.concatenate(scores).mean())
 
 
 def _fresh_logits(sampler: Sampler, ids: np.ndarray):
     """The model's logits for each of `ids`, from a zero state, leaving the model's carried state as it was."""
-    from charrnn_lib.model import recurrent_layers, reset_states
+    from charrnn_lib.model import recurrent_layers, reset_states  # keras: imported when a model is scored
 
     model = sampler.model
     states = [variable for layer in recurrent_layers(model) for variable in layer.states]

@@ -1,13 +1,16 @@
 """Measure regulated verse (格律) from a trained poetry model: the figures the README records.
 
     python tools/measure_regulated.py                      # the shipped pretrained `tang` run, 200 poems each
+    python tools/measure_regulated.py --pretrained wujue   # the quatrain model (one poem per line)
     python tools/measure_regulated.py --checkpoint_path model/NAME --poems 200 --seed 1
 
 Prints, for 五言绝句: the share of poems that pass the full check when the pattern is enforced while sampling
 (50 of each of the four patterns), when it is not (the first two couplets of free samples, judged against
 the best-fitting pattern; a wrong shape fails), and for the real held-out quatrains of `tang_wujue`; the
 model's mean log-likelihood per character of constrained and of free poems (what the constraint costs); and
-how many generated couplets and verses occur word for word in the training corpus (novelty).
+how many generated couplets and verses occur word for word in the training corpus (novelty); and, to compare
+models, how likely each finds the real held-out quatrains (the line breaks of a couplet-per-line model are read
+as context, not scored).
 """
 
 from __future__ import annotations
@@ -51,12 +54,13 @@ def strict_rate(poems: list[str], pattern: prosody.Pattern) -> float:
 
 
 def couplets(poem: str) -> list[str]:
-    return [line for line in poem.split("\n") if line]
+    return [line for line in poem.replace("。", "。\n").split("\n") if line]
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--checkpoint_path", help="a run folder (default: the shipped pretrained tang run)")
+    parser.add_argument("--checkpoint_path", help="a run folder (default: a shipped pretrained run)")
+    parser.add_argument("--pretrained", default="tang", help="the shipped run to measure: tang or wujue")
     parser.add_argument("--poems", type=int, default=200, help="poems per measurement (a multiple of 4)")
     parser.add_argument("--seed", type=int, default=1)
     args = parser.parse_args(argv)
@@ -65,28 +69,37 @@ def main(argv: list[str] | None = None) -> int:
     from charrnn_lib import poetry
     from charrnn_lib.sample import Sampler
 
-    folder = args.checkpoint_path or pretrained_path("tang")
+    folder = args.checkpoint_path or pretrained_path(args.pretrained)
     sampler = Sampler.from_run(folder)
+    corpus_name = load_provenance(folder).get("corpus", "tang")
+    couplet_break = "" if corpus_name == "tang_wujue" else "\n"  # one poem per line, or one couplet per line
     per_pattern = args.poems // len(PATTERNS)
     constrained = {pattern: poetry.write_regulated(sampler, poetry.FormRequest(pattern), num_samples=per_pattern,
-                                                   seed=args.seed + index)
+                                                   seed=args.seed + index, couplet_break=couplet_break)
                    for index, pattern in enumerate(PATTERNS)}
-    free_texts = sampler.sample("", 26, num_samples=args.poems, seed=args.seed)  # two couplets and their breaks
-    free = ["\n".join(text.split("\n")[:2]) for text in free_texts]
+    free_texts = sampler.sample("", 26, num_samples=args.poems, seed=args.seed)  # two couplets, or one poem
+    free = [couplet_break.join(text.split("\n")[:2]) if couplet_break else text.split("\n")[0] for text in free_texts]
     held_out = datasets.load("tang_wujue").splitlines()[-185:]
+    held_out_scores = []
+    known = set(sampler.converter.vocab)
+    for poem in held_out:  # in the model's own layout; line breaks and unknown characters are context, not scored
+        text = poem.replace("。", "。" + couplet_break, 1) if couplet_break else poem
+        scores = poetry.character_log_probabilities(sampler, text, allow_unknown=True)
+        held_out_scores += [score for char, score in zip(text, scores, strict=True) if char != "\n" and char in known]
 
-    corpus_name = load_provenance(folder).get("corpus", "tang")
     try:
         corpus = datasets.load(corpus_name)
     except CharRNNError:
         corpus_name, corpus = "tang", datasets.load("tang")
-    corpus_couplets = set(corpus.splitlines())
+    corpus_couplets = {couplet for line in corpus.splitlines() for couplet in line.replace("。", "。\n").split("\n")
+                       if couplet}
     corpus_verses = {verse for line in corpus_couplets for verse in line.replace("。", "，").split("，") if verse}
     generated = [couplet for poems in constrained.values() for poem in poems for couplet in couplets(poem)]
     verses = [verse for couplet in generated for verse in couplet.replace("。", "，").split("，") if verse]
 
     strict = {pattern: poetry.write_regulated(sampler, poetry.FormRequest(pattern, strict=True),
-                                              num_samples=per_pattern, seed=args.seed + index)
+                                              num_samples=per_pattern, seed=args.seed + index,
+                                              couplet_break=couplet_break)
               for index, pattern in enumerate(PATTERNS)}
     all_constrained = [poem for poems in constrained.values() for poem in poems]
     all_strict = [poem for poems in strict.values() for poem in poems]
@@ -105,6 +118,8 @@ def main(argv: list[str] | None = None) -> int:
         ("log-likelihood per character, strict (nats)",
          f"{poetry.log_likelihood_per_character(sampler, all_strict):.3f}"),
         ("log-likelihood per character, free (nats)", f"{poetry.log_likelihood_per_character(sampler, free):.3f}"),
+        ("log-likelihood per character, real held-out quatrains (nats)",
+         f"{sum(held_out_scores) / len(held_out_scores):.3f}"),
         (f"generated couplets not in {corpus_name}",
          f"{1 - sum(couplet in corpus_couplets for couplet in generated) / len(generated):.1%}"),
         (f"generated verses (5 characters) not in {corpus_name}",
