@@ -20,6 +20,8 @@ def atomic_path(target: str | os.PathLike, suffix: str = "") -> Iterator[Path]:
     handle, temporary = tempfile.mkstemp(prefix=f".{target.name}.", suffix=f".partial{suffix}", dir=target.parent)
     os.close(handle)
     temporary = Path(temporary)
+    # mkstemp makes the file private (0600); the result should read like any file written in place.
+    temporary.chmod(target.stat().st_mode & 0o777 if target.exists() else 0o644)
     try:
         yield temporary
         os.replace(temporary, target)
