@@ -112,6 +112,8 @@ class TrainConfig:
     learning_rate: float = _knob(0.001, "Adam learning rate · 学习率")
     train_keep_prob: float = _knob(0.5, "probability of keeping a unit in dropout · dropout 保留概率")
     grad_clip: float = _knob(5.0, "clip gradients to this global norm · 梯度裁剪阈值")
+    unigram_output_bias: bool = _knob(
+        False, "start the output bias at the log character frequencies · 输出层偏置从字符频率的对数开始")
     max_steps: int = _knob(10000, "training steps (batches) in total · 总训练步数")
     save_every_n: int = _knob(1000, "validate and save a checkpoint every n steps · 每 n 步验证并保存")
     log_every_n: int = _knob(10, "record the training loss every n steps · 每 n 步记录日志")
@@ -124,6 +126,9 @@ class TrainConfig:
         require_positive_whole_numbers(max_steps=self.max_steps, save_every_n=self.save_every_n,
                                        log_every_n=self.log_every_n)
         require_keep_prob("train_keep_prob", self.train_keep_prob)
+        if not isinstance(self.unigram_output_bias, bool):
+            raise ConfigError(f"unigram_output_bias must be True or False, got {self.unigram_output_bias!r}.",
+                              f"unigram_output_bias 必须是 True 或 False，收到 {self.unigram_output_bias!r}。")
         for knob, example in (("learning_rate", "try 0.001"), ("grad_clip", "the seeds use 5")):
             value = getattr(self, knob)
             if isinstance(value, bool) or not isinstance(value, (int, float)) or not value > 0:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import keras
+import numpy as np
 
 from charrnn_lib.config import ModelConfig, require_keep_prob, require_positive_whole_numbers
 from charrnn_lib.errors import ConfigError
@@ -90,6 +91,27 @@ class OneHot(keras.layers.Layer):
 
     def get_config(self) -> dict:
         return {**super().get_config(), "depth": self.depth}
+
+
+def set_output_bias_to_unigram(model: keras.Model, ids: np.ndarray) -> None:
+    """Start the logits at the log frequencies of `ids`: before any step the model scores the unigram bpc.
+
+    A fresh model predicts every character alike and spends its first steps learning how common each one
+    is; with thousands of characters (Chinese, Japanese) that takes most of a short run. Half a count is
+    added to every id, so a character absent from `ids` still starts with a finite logit.
+    """
+    logits = model.get_layer("logits")
+    vocab_size = logits.units
+    ids = np.asarray(ids)
+    if ids.size == 0 or ids.min() < 0 or ids.max() >= vocab_size:
+        raise ConfigError(
+            f"The output bias needs at least one id in [0, {vocab_size}), got {ids.size} ids"
+            f"{f' from {ids.min()} to {ids.max()}' if ids.size else ''}; pass the encoded training text.",
+            f"输出层偏置需要至少一个位于 [0, {vocab_size}) 的编号，收到 {ids.size} 个编号"
+            f"{f'（从 {ids.min()} 到 {ids.max()}）' if ids.size else ''}；请传入编码后的训练文本。",
+        )
+    counts = np.bincount(ids.ravel(), minlength=vocab_size) + 0.5  # (vocab_size,)
+    logits.bias.assign(np.log(counts / counts.sum()).astype(logits.bias.dtype))
 
 
 def recurrent_layers(model: keras.Model) -> list[keras.layers.Layer]:

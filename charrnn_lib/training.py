@@ -24,7 +24,7 @@ from charrnn_lib.config import TrainConfig
 from charrnn_lib.errors import CheckpointError
 from charrnn_lib.history import TrainingHistory
 from charrnn_lib.lock import hold_run_folder
-from charrnn_lib.model import build_model, recurrent_layers, reset_states
+from charrnn_lib.model import build_model, recurrent_layers, reset_states, set_output_bias_to_unigram
 from charrnn_lib.text import TextConverter
 
 logger = logging.getLogger("charrnn")
@@ -110,6 +110,8 @@ def train(
                            "train without it there.")
         model = build_model(layout, converter.vocab_size, layout.num_seqs, keep_prob=config.train_keep_prob,
                             unroll=unroll)
+        if config.unigram_output_bias and previous is None:
+            set_output_bias_to_unigram(model, train_ids)  # a resumed run keeps its trained bias
         start = checkpoints.checkpoint_step(previous) if previous is not None else 0
         per_call = steps_per_call(config, n_batches, start, steps_per_execution)
         pass_length = n_batches - n_batches % per_call  # whole calls per pass, so a call never straddles two passes

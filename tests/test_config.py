@@ -12,7 +12,7 @@ from charrnn_lib.errors import CheckpointError, ConfigError
     [("num_seqs", 0), ("num_steps", -3), ("lstm_size", 2.5), ("num_layers", 0), ("max_vocab", 0),
      ("train_keep_prob", 0.0), ("train_keep_prob", 1.5), ("learning_rate", 0), ("grad_clip", -1),
      ("validation_fraction", 1.0), ("cell", "transformer"), ("log_every_n", True), ("use_embedding", "yes"),
-     ("max_steps", 0)],
+     ("max_steps", 0), ("unigram_output_bias", 1)],
 )
 def test_nonsensical_settings_are_refused_when_made_with_the_knob_named(knob, value):
     with pytest.raises(ConfigError, match=knob) as refused:

@@ -4,7 +4,7 @@ import pytest
 
 from charrnn_lib.config import ModelConfig
 from charrnn_lib.errors import ConfigError
-from charrnn_lib.model import build_char_rnn, build_model, recurrent_layers, reset_states
+from charrnn_lib.model import build_char_rnn, build_model, recurrent_layers, reset_states, set_output_bias_to_unigram
 
 
 def lstm_params(inputs: int, units: int) -> int:
@@ -109,3 +109,20 @@ def test_bad_architecture_is_refused(kwargs, message):
 def test_unstateful_model_accepts_any_batch_size():
     model = build_char_rnn(10, lstm_size=8, num_layers=1, stateful=False)
     assert model(np.zeros((5, 3), dtype="int32")).shape == (5, 3, 10)
+
+
+def test_unigram_output_bias_makes_a_model_that_ignores_its_input_predict_the_smoothed_frequencies():
+    model = build_char_rnn(4, lstm_size=8, num_layers=1, keep_prob=1.0, stateful=False)
+    logits = model.get_layer("logits")
+    logits.kernel.assign(np.zeros(logits.kernel.shape))  # leave only the bias: the model ignores the context
+    set_output_bias_to_unigram(model, np.array([0, 0, 0, 0, 0, 1, 1, 2]))  # id 3 never occurs
+    probabilities = keras.ops.convert_to_numpy(keras.ops.softmax(model(np.zeros((1, 2), dtype="int32"))))[0, 0]
+    np.testing.assert_allclose(probabilities, np.array([5.5, 2.5, 1.5, 0.5]) / 10, rtol=1e-6)
+
+
+@pytest.mark.parametrize("ids", [np.array([], dtype=int), np.array([0, 4]), np.array([-1, 2])])
+def test_unigram_output_bias_refuses_ids_outside_the_vocabulary(ids):
+    model = build_char_rnn(4, lstm_size=8, num_layers=1, stateful=False)
+    with pytest.raises(ConfigError, match=r"\[0, 4\)") as refused:
+        set_output_bias_to_unigram(model, ids)
+    assert refused.value.chinese

@@ -8,7 +8,7 @@ import pytest
 import tensorflow as tf
 
 from charrnn_lib import checkpoints, training
-from charrnn_lib.batches import make_dataset
+from charrnn_lib.batches import make_dataset, split_train_validation
 from charrnn_lib.config import TrainConfig
 from charrnn_lib.errors import CheckpointError, CorpusError
 from charrnn_lib.model import build_char_rnn, recurrent_layers, reset_states
@@ -224,3 +224,15 @@ def test_an_interrupted_save_keeps_the_previous_checkpoint(trained, tmp_path, mo
         checkpoints.save_checkpoint(trained[0].model, run_dir, 60)
     assert good.read_bytes() == before
     assert sorted(p.name for p in good.parent.iterdir()) == sorted([good.name, checkpoints.checkpoint_name(30)])
+
+
+@pytest.mark.parametrize("from_unigram", [True, False])
+def test_unigram_output_bias_starts_the_logits_at_the_training_texts_log_frequencies(tmp_path, from_unigram):
+    text = "aaaaaab\n" * 400  # skewed frequencies: a 6/8, b 1/8, newline 1/8
+    config = tiny_config(unigram_output_bias=from_unigram, learning_rate=1e-9, max_steps=10, save_every_n=10)
+    run = train(text, config, tmp_path / "run", verbose=0)  # so small a learning rate leaves the bias where it started
+    bias = run.model.get_layer("logits").bias.numpy()
+    train_ids, _ = split_train_validation(run.converter.encode(text), config.model.validation_fraction)
+    counts = np.bincount(train_ids, minlength=run.converter.vocab_size) + 0.5
+    expected = np.log(counts / counts.sum()) if from_unigram else np.zeros_like(bias)
+    np.testing.assert_allclose(bias, expected, atol=1e-4)
