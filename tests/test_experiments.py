@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+from pathlib import Path
 
 import matplotlib
 
@@ -19,10 +20,13 @@ from charrnn_lib.history import TrainingHistory
 from charrnn_lib.lessons import plots
 from charrnn_lib.lessons.experiments import (
     Experiment,
+    ExperimentResult,
     best_validation_bpc,
     load_corpora,
+    repeat_over_seeds,
     results_table,
     run_experiments,
+    summarize_over_seeds,
     unigram_bits_per_character,
 )
 from charrnn_lib.model import build_char_rnn
@@ -104,7 +108,55 @@ def test_unigram_bpc_is_measured_per_corpus(grid):
     assert results[0].unigram_bpc == pytest.approx(math.log2(11))
     assert results[2].unigram_bpc == pytest.approx(1.0)
     assert results[0].bpc_ratio == pytest.approx(results[0].best_val_bpc / math.log2(11))
-    assert all(result.chars_per_second > 0 and result.seconds > 0 for result in results)
+    assert all(result.seconds > 0 for result in results)
+
+
+def test_perplexity_is_the_exponential_of_the_best_validation_loss(grid):
+    _, results = grid
+    for result in results:
+        assert result.best_val_perplexity == pytest.approx(math.exp(result.best_val_loss))
+        assert result.best_val_perplexity == pytest.approx(2 ** result.best_val_bpc)
+
+
+# --- repeating settings over seeds ---------------------------------------------------------------------------------
+
+def test_repeat_over_seeds_keeps_group_and_setting_and_changes_only_the_seed():
+    repeated = repeat_over_seeds([Experiment("lstm_size=16", "cycle", {"lstm_size": 16}),
+                                  Experiment("pairs", "pairs", group="corpus")], [1, 2])
+    assert [experiment.label for experiment in repeated] == ["lstm_size=16.seed=1", "lstm_size=16.seed=2",
+                                                             "pairs.seed=1", "pairs.seed=2"]
+    assert [experiment.setting for experiment in repeated] == ["lstm_size=16"] * 2 + ["pairs"] * 2
+    assert [experiment.group for experiment in repeated] == ["lstm_size"] * 2 + ["corpus"] * 2
+    assert repeated[1].overrides == {"lstm_size": 16, "seed": 2}
+
+
+@pytest.mark.parametrize("seeds", [[], [1, 1]])
+def test_repeat_over_seeds_refuses_no_seeds_or_a_repeated_seed(seeds):
+    with pytest.raises(ConfigError, match="distinct") as caught:
+        repeat_over_seeds([Experiment("a", "cycle")], seeds)
+    assert caught.value.chinese
+
+
+def test_repeated_runs_really_start_from_different_seeds(tmp_path):
+    results = run_experiments(repeat_over_seeds([Experiment("baseline", "cycle")], [1, 2]), BASE, TEXTS,
+                              run_root=tmp_path)
+    saved = [json.loads((result.run_dir / checkpoints.CONFIG_FILE).read_text(encoding="utf-8")) for result in results]
+    assert [config["seed"] for config in saved] == [1, 2]
+    assert results[0].best_val_loss != results[1].best_val_loss
+    (summary,) = summarize_over_seeds(results)
+    assert (summary.setting, summary.runs) == ("baseline", 2)
+
+
+def test_summary_gives_mean_and_range_per_setting_and_corpus():
+    results = [fake_result("a.seed=1", "baseline", "anna", 2.0, 4.0, setting="a"),
+               fake_result("tang", "corpus", "tang", 9.0, 9.0),
+               fake_result("a.seed=2", "baseline", "anna", 3.0, 4.0, setting="a")]
+    first, second = summarize_over_seeds(results)
+    assert (first.setting, first.corpus, first.group, first.runs) == ("a", "anna", "baseline", 2)
+    assert first.mean_bpc == pytest.approx(2.5)
+    assert (first.mean_ratio, first.lowest_ratio, first.highest_ratio) == pytest.approx((0.625, 0.5, 0.75))
+    assert first.mean_perplexity == pytest.approx((2 ** 2.0 + 2 ** 3.0) / 2)
+    assert (second.setting, second.runs, second.mean_ratio) == ("tang", 1, pytest.approx(1.0))
 
 
 def test_a_rerun_replaces_the_earlier_run_of_the_same_label(tmp_path):
@@ -163,31 +215,34 @@ def test_results_table_has_one_row_per_run_and_renders_as_markdown(grid):
     assert [row["experiment"] for row in table.rows] == ["baseline", "lstm_size=16", "pairs"]
     assert table.rows[1]["parameters"] == results[1].parameters
     assert table.rows[0]["bpc / unigram"] == pytest.approx(results[0].bpc_ratio)
+    assert table.rows[0]["val perplexity"] == pytest.approx(results[0].best_val_perplexity)
+    assert not any("chars/s" in column or "seconds" in column for column in table.columns)  # load, not the model
     markdown = table._repr_markdown_().splitlines()
     assert len(markdown) == 2 + len(results) and markdown[0].startswith("| experiment |")
     assert f"{results[1].parameters:,}" in markdown[3]
     assert str(table).splitlines()[0].split()[:2] == ["experiment", "varied"]
 
 
-def test_plot_shows_one_bar_per_run_grouped_with_unigram_ticks_and_seed_spread():
-    results = [fake_result("baseline", "baseline", "anna", 2.2, 4.4), fake_result("seed=2", "seed", "anna", 2.3, 4.4),
-               fake_result("lstm_size=64", "lstm_size", "anna", 2.5, 4.4),
-               fake_result("tang", "corpus", "tang", 8.9, 9.5)]
+def test_plot_shows_one_bar_per_setting_at_the_mean_ratio_with_the_seed_range():
+    results = [fake_result("baseline.seed=1", "baseline", "anna", 2.2, 4.4, setting="baseline"),
+               fake_result("baseline.seed=2", "baseline", "anna", 2.64, 4.4, setting="baseline"),
+               fake_result("lstm_size=64", "lstm_size", "anna", 3.3, 4.4),
+               fake_result("tang.seed=1", "corpus", "tang", 9.0, 9.0, setting="tang"),
+               fake_result("tang.seed=2", "corpus", "tang", 8.1, 9.0, setting="tang")]
     figure = plots.plot_experiments(results)
     (ax,) = figure.axes
     bars = ax.patches
-    assert [round(bar.get_width(), 3) for bar in bars] == [2.2, 2.3, 2.5, 8.9]
-    assert [label.get_text() for label in ax.get_yticklabels()] == ["baseline", "seed=2", "lstm_size=64", "tang"]
+    assert [round(bar.get_width(), 3) for bar in bars] == [0.55, 0.75, 0.95]  # bpc ÷ unigram, mean over seeds
+    assert [label.get_text() for label in ax.get_yticklabels()] == [
+        "baseline (anna, 2×)", "lstm_size=64 (anna)", "tang (tang, 2×)"]
     centres = [bar.get_y() + bar.get_height() / 2 for bar in bars]
-    assert np.diff(centres).tolist() == [2.0, 2.0, 2.0]  # one empty row between groups
-    ticks = ax.collections[0].get_segments()
-    assert [segment[0][0] for segment in ticks] == [4.4, 4.4, 4.4, 9.5]
-    spread = ax.collections[1:]  # shaded on the three anna rows only, from 2.2 to 2.3
-    assert len(spread) == 3
-    assert np.allclose(sorted({round(x, 6) for x in spread[0].get_paths()[0].vertices[:, 0]}), [2.2, 2.3])
+    assert np.diff(centres).tolist() == [2.0, 2.0]  # one empty row between groups
+    dots = [line for line in ax.lines if line.get_marker() == "o"]
+    assert [sorted(np.round(line.get_xdata(), 3)) for line in dots] == [[0.5, 0.6], [0.75], [0.9, 1.0]]
+    whiskers = [collection.get_segments()[0] for collection in ax.collections]  # only settings with several seeds
+    assert [sorted(np.round([point[0] for point in whisker], 3)) for whisker in whiskers] == [[0.5, 0.6], [0.9, 1.0]]
     legend = [text.get_text() for text in ax.get_legend().get_texts()]
-    assert {"baseline", "seed", "lstm_size", "corpus", "unigram bpc (no context) · 一元语法 bpc（不看上下文）",
-            "seed spread (anna) · 随机种子波动（anna）"} == set(legend)
+    assert {"baseline", "lstm_size", "corpus", "unigram bpc (no context) · 一元 bpc（不看上下文）"} == set(legend)
 
 
 def test_plot_refuses_no_results():
@@ -195,7 +250,9 @@ def test_plot_refuses_no_results():
         plots.plot_experiments([])
 
 
-def fake_result(label, group, corpus, bpc, unigram_bpc):
-    """A result as the plot reads it, without training."""
-    return type("Result", (), {"label": label, "group": group, "corpus": corpus, "best_val_bpc": bpc,
-                               "unigram_bpc": unigram_bpc})()
+def fake_result(label, group, corpus, bpc, unigram_bpc, *, setting=""):
+    """A result as the plot and the summary read it, without training."""
+    return ExperimentResult(label=label, corpus=corpus, group=group, setting=setting or label, overrides={},
+                            parameters=1, vocab_size=2, characters_trained=1, final_loss=1.0,
+                            best_val_loss=bpc * math.log(2), best_step=1, unigram_bpc=unigram_bpc, seconds=1.0,
+                            run_dir=Path("unused"))

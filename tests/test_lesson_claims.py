@@ -1,4 +1,4 @@
-"""Lessons 2, 4 and 5 say in their prose what their committed outputs show.
+"""Lessons 2, 4, 5 and 8 say in their prose what their committed outputs show.
 
 Many of those outputs are `# NBVAL_IGNORE_OUTPUT` (quick mode computes other numbers), so nbval cannot notice the
 prose drifting away from them. These tests read the committed full-mode notebooks and compare each quoted number,
@@ -10,6 +10,7 @@ from __future__ import annotations
 import ast
 import math
 import re
+import statistics
 from pathlib import Path
 
 import nbformat
@@ -419,3 +420,53 @@ def test_lesson_7_quotes_the_shape_curve_of_its_three_seeds_as_it_ran():
     at_1000 = sorted(shares[1000] for shares in ratios.values())
     assert (at_1000[0], at_1000[-1]) == (0.895, 0.94)  # "between 89.5% and 94%"
     quoted_in_both(notebook, "4c233ad2", "125", "4%", "625", "80%", "89.5%", "94%")
+
+
+# --- lesson 8 ---
+def experiment_rows(notebook: nbformat.NotebookNode) -> dict[str, dict[str, str]]:
+    """The results table of lesson 8 (a markdown output), as {experiment: {column: cell}}."""
+    markdown = "".join(cell(notebook, "table").outputs[-1].data["text/markdown"])
+    header, _, *rows = [[part.strip() for part in line.strip("|").split("|")] for line in markdown.splitlines()]
+    return {row[0]: dict(zip(header, row, strict=True)) for row in rows}
+
+
+def test_lesson_8_table_shows_perplexity_beside_bpc_and_no_load_dependent_speed():
+    rows = experiment_rows(read("08_experiments.ipynb"))
+    columns = next(iter(rows.values()))
+    assert "val perplexity" in columns and not any("chars/s" in column or "seconds" in column for column in columns)
+    for row in rows.values():
+        assert float(row["val perplexity"].replace(",", "")) == pytest.approx(2 ** float(row["val bpc"]), abs=0.1)
+
+
+def test_lesson_8_every_corpus_leaves_the_unigram_plateau_in_every_seed_as_it_says():
+    notebook = read("08_experiments.ipynb")
+    rows = experiment_rows(notebook)
+    ratios: dict[str, list[float]] = {}
+    for label, row in rows.items():
+        if label.startswith(("baseline.", *(f"{corpus}.seed" for corpus in ("tang", "shakespeare", "japanese",
+                                                                            "python_code")))):
+            ratios.setdefault(row["corpus"], []).append(float(row["val bpc"]) / float(row["unigram bpc"]))
+    assert sorted(ratios) == ["anna", "japanese", "python_code", "shakespeare", "tang"]
+    assert all(len(runs) == 3 and max(runs) < 0.9 for runs in ratios.values())  # three seeds, all off the plateau
+    assert all(max(runs) - min(runs) < 0.01 for runs in ratios.values())  # "within 0.01 of each other"
+    quoted = {corpus: f"{statistics.fmean(runs):.2f}" for corpus, runs in ratios.items() if corpus != "tang"}
+    tang = sorted({f"{ratio:.2f}" for ratio in ratios["tang"]})
+    without_bias = rows["unigram_output_bias=False"]
+    assert (without_bias["corpus"], float(without_bias["bpc / unigram"])) == ("tang", 1.02)  # on the plateau
+    quoted_in_both(notebook, "reading", *quoted.values(), tang[0], tang[-1], "1.02")
+    assert quoted["anna"] == quoted["shakespeare"]  # "0.57 each"
+
+
+def test_lesson_8_quotes_the_knob_runs_against_the_three_seeds_of_the_baseline():
+    notebook = read("08_experiments.ipynb")
+    verdicts = {}
+    for line in output_text(notebook, "ranking-knobs").splitlines()[1:]:
+        label, bpc = line.split()[:2]
+        verdicts[label] = (float(bpc), line.rsplit("parameters", 1)[1].strip())
+    seeds = [bpc for label, (bpc, _) in verdicts.items() if label.startswith("baseline.")]
+    assert len(seeds) == 3
+    assert verdicts["num_layers=1"][1] == verdicts["train_keep_prob=1.0"][1] == "better than every seed"
+    assert verdicts["lstm_size=64"][1] == verdicts["use_embedding=False"][1] == "worse than every seed"
+    assert f"{verdicts['use_embedding=False'][0] - max(seeds):.2f}" == "0.03"
+    quoted_in_both(notebook, "reading", f"{verdicts['num_layers=1'][0]:.3f}", f"{min(seeds):.3f}",
+                   f"{max(seeds):.3f}", f"{verdicts['train_keep_prob=1.0'][0]:.3f}", "0.03")

@@ -24,6 +24,7 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator, PercentFormatter, StrMethodFormatter
 
 from charrnn_lib.errors import CharRNNError
+from charrnn_lib.lessons.experiments import summarize_over_seeds
 from charrnn_lib.lessons.notebook import PALETTE
 from charrnn_lib.text import UNK_TOKEN
 
@@ -263,54 +264,47 @@ def _cell_text(value: int, vocab: Sequence[str] | None) -> str:
     return visible(vocab[value]) if value < len(vocab) else UNK_TOKEN
 
 
-def plot_experiments(results: Sequence[Any], *, noise_group: str = "seed", ax: Axes | None = None) -> Figure:
-    """Best validation bpc of each run as a bar, runs grouped by what was varied, each corpus's unigram bpc marked.
+def plot_experiments(results: Sequence[Any], *, ax: Axes | None = None) -> Figure:
+    """Best validation bpc ÷ unigram bpc: a bar per setting (the mean over its seeds), grouped by what was varied.
 
-    `results` are the `ExperimentResult`s of `cr.lessons.experiments.run_experiments`. A black tick on each bar
-    marks the unigram bpc of its corpus (a model that ignores context): the further left of it a bar
-    ends, the more the run learned from context. The baseline and `noise_group` runs (the same settings
-    with other seeds) give the seed spread, shaded on every row of their corpus: a difference inside it is noise.
+    `results` are the `ExperimentResult`s of `cr.lessons.experiments.run_experiments`; runs of the same
+    setting and corpus (see `repeat_over_seeds`) share a bar, each seed drawn as a dot and their range as an
+    error bar: a difference inside those ranges is noise. The line at 1.0 is the unigram bpc of each corpus,
+    a model that ignores context; the further left of it a bar ends, the more the runs learned from context.
     """
     if not results:
         raise CharRNNError("plot_experiments needs at least one result; run some experiments first.",
                            "plot_experiments 至少需要一个结果；请先运行实验。")
-    groups = list(dict.fromkeys(result.group for result in results))
-    rows = [(result, groups.index(result.group)) for group in groups for result in results if result.group == group]
-    positions = [index + group for index, (_, group) in enumerate(rows)]  # one empty row between groups
-    figure, ax = _figure_and_axes(ax, size=(9.0, 0.32 * (positions[-1] + 1) + 1.4))
+    summaries = summarize_over_seeds(results)
+    groups = list(dict.fromkeys(summary.group for summary in summaries))
+    rows = [summary for group in groups for summary in summaries if summary.group == group]
+    positions = [index + groups.index(summary.group) for index, summary in enumerate(rows)]  # a gap between groups
+    figure, ax = _figure_and_axes(ax, size=(9.0, 0.34 * (positions[-1] + 1) + 1.6))
     labelled = set()
-    for (result, group), y in zip(rows, positions, strict=True):
-        ax.barh(y, result.best_val_bpc, color=PALETTE[group % len(PALETTE)],
-                label=None if group in labelled else result.group)
+    for summary, y in zip(rows, positions, strict=True):
+        group = groups.index(summary.group)
+        ax.barh(y, summary.mean_ratio, color=PALETTE[group % len(PALETTE)], alpha=0.8,
+                label=None if group in labelled else summary.group)
         labelled.add(group)
-        ax.text(result.best_val_bpc, y, f" {result.best_val_bpc:.2f}", va="center", fontsize=8)
-    ax.vlines([result.unigram_bpc for result, _ in rows], [y - 0.4 for y in positions], [y + 0.4 for y in positions],
-              color="black", linewidth=2, label="unigram bpc (no context) · 一元语法 bpc（不看上下文）")
-    _shade_seed_spread(ax, [result for result, _ in rows], positions, noise_group)
-    ax.set_yticks(positions, [result.label for result, _ in rows])
-    ax.invert_yaxis()  # the first run on top
+        ratios = [result.bpc_ratio for result in results
+                  if (result.setting, result.corpus) == (summary.setting, summary.corpus)]
+        ax.plot(ratios, [y] * len(ratios), "o", color="black", markersize=3)
+        if summary.runs > 1:
+            ax.errorbar(summary.mean_ratio, y, xerr=[[summary.mean_ratio - summary.lowest_ratio],
+                                                     [summary.highest_ratio - summary.mean_ratio]],
+                        color="black", capsize=3, linewidth=1)
+        ax.text(summary.highest_ratio, y, f"  {summary.mean_ratio:.2f}", va="center", fontsize=8)
+    ax.axvline(1.0, color="black", linestyle="--", linewidth=1,
+               label="unigram bpc (no context) · 一元 bpc（不看上下文）")
+    ax.set_yticks(positions, [f"{summary.setting} ({summary.corpus}, {summary.runs}×)" if summary.runs > 1
+                              else f"{summary.setting} ({summary.corpus})" for summary in rows])
+    ax.invert_yaxis()  # the first setting on top
     ax.grid(axis="y", visible=False)
-    ax.set_xlabel("best validation loss (bits per character) · 最佳验证损失（每字符比特数）")
-    ax.set_title("Experiments: lower is better; the tick is each corpus's unigram bpc\n"
-                 "实验：越低越好；黑色竖线是各语料的一元语法 bpc")
+    ax.set_xlabel("best validation bpc ÷ unigram bpc · 最佳验证 bpc ÷ 一元 bpc")
+    ax.set_title("Experiments: lower is better; dots are seeds, whiskers their range\n"
+                 "实验：越低越好；圆点是各个随机种子，须线是它们的范围")
     ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1), fontsize=8)  # beside the bars, never on them
     return figure
-
-
-def _shade_seed_spread(ax: Axes, results: Sequence[Any], positions: Sequence[float], noise_group: str) -> None:
-    """Shade min..max of the baseline and `noise_group` runs on every row of their corpus."""
-    seeds = [result for result in results if result.group == noise_group]
-    if not seeds:
-        return
-    corpus = seeds[0].corpus
-    spread = [result.best_val_bpc for result in results
-              if result.corpus == corpus and result.group in ("baseline", noise_group)]
-    label = f"seed spread ({corpus}) · 随机种子波动（{corpus}）"
-    for result, y in zip(results, positions, strict=True):
-        if result.corpus == corpus:
-            ax.fill_betweenx([y - 0.5, y + 0.5], min(spread), max(spread), color="0.25", alpha=0.45, linewidth=0,
-                             label=label)
-            label = None
 
 
 def _loss_curves(history: Any) -> tuple[str, list[tuple[Sequence[float], Sequence[float], str]]]:
