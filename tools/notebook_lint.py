@@ -27,13 +27,13 @@ CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 LATIN_WORD = re.compile(r"[A-Za-z]{2,}")
 # Headings, list items and table rows may hold both languages on one line: `## Batches · 批次`.
 STRUCTURAL_LINE = re.compile(r"\s*(#+ |[-*+] |\d+[.)] |\|)")
-# Terms (regular expressions) that read wrong to a learner, and what to write instead (README.zh, the glossary and the checkers'
-# messages are held to them too: tests/test_notebook_lint.py).
+# Terms (regular expressions) that read wrong to a learner, and what to write instead (README.zh, the glossary
+# and the checkers' messages are held to them too: tests/test_notebook_lint.py).
 WRONG_TERMS = {
     "对联": "a poem's couplet is 联 and its lines 出句/对句; 对联 is the Spring-Festival genre",
     "种子课程": "name the source material: 本课程所依据的原始材料, 作诗课程, Anna KaRNNa 笔记本",
     "种子笔记本": "name it: Anna KaRNNa 笔记本",
-    "(?<!随机)种子运行": "name what ran: 作诗课程的训练, 原始材料中的训练 (a 随机种子 run is fine)",
+    "(?<!随机)种子运行": "name what ran: 作诗课程的训练, 原始材料中的训练 (随机种子 runs are fine)",
     "seed lesson": "name the source material: the poetry lesson, the Anna KaRNNa notebook",
     "seed notebook": "name it: the Anna KaRNNa notebook",
     "去除 ?logits": "去除 means remove: 把 logits 除以温度",
