@@ -28,7 +28,7 @@ poem: install
 # Everything CI checks: lint, unit tests, exercise drift, bilingual lint, diagrams, and nbval on the solutions.
 # --dist loadfile: nbval runs a notebook's cells in order in one kernel, so each notebook stays on one worker.
 test: install lint
-	CHARRNN_QUICK=1 CHARRNN_STRICT=1 $(BIN)/python -m pytest -n 2 --dist loadfile --nbval --durations=15 tests notebooks/solutions
+	CHARRNN_QUICK=1 CHARRNN_STRICT=1 $(BIN)/python -m pytest -n 2 --dist loadfile --nbval -rs --durations=15 tests notebooks/solutions
 
 # Open the course in JupyterLab: notebooks/exercises to learn, notebooks/solutions to teach.
 lab: install
