@@ -42,11 +42,11 @@ def run_poem(args: argparse.Namespace) -> int:
     from charrnn_lib.cli import sampler_from_args
 
     pattern = prosody.Pattern(args.form, args.pattern, args.first_line_rhymed)
-    request = poetry.FormRequest(pattern, args.rhyme, args.acrostic, args.strict)
     sampler = sampler_from_args(args)
+    rhyme = args.rhyme or poetry.best_rhyme_group(sampler.converter)  # chosen once, shown in the heading
+    request = poetry.FormRequest(pattern, rhyme, args.acrostic, args.strict)
     poems = poetry.write_regulated(sampler, request, num_samples=args.num_samples, top_n=args.top_n or None,
                                    temperature=args.temperature, seed=args.seed)
-    rhyme = args.rhyme or poetry.best_rhyme_group(sampler.converter)
     print(f"{pattern.chinese_name} · 押{rhyme}韵 ({args.form}, {args.pattern}, rhyme {rhyme})\n")
     for poem in poems:
         for line in poem.split("\n"):

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator
+
 import keras
 import numpy as np
 
@@ -124,3 +127,16 @@ def reset_states(model: keras.Model) -> None:
     for layer in recurrent_layers(model):
         if layer.stateful:
             layer.reset_state()
+
+
+@contextlib.contextmanager
+def fresh_state(model: keras.Model) -> Iterator[None]:
+    """Run the block from a zero hidden state, then put back the state the model was carrying (validation, scoring)."""
+    states = [variable for layer in recurrent_layers(model) for variable in layer.states]
+    carried = [variable.numpy() for variable in states]
+    reset_states(model)
+    try:
+        yield
+    finally:
+        for variable, value in zip(states, carried, strict=True):
+            variable.assign(value)

@@ -131,10 +131,8 @@ def regulated_masks(converter: TextConverter, request: FormRequest, *, couplet_b
         line, position = divmod(index, 5)  # both from 0
         if (rule.tone, rule.rhyme) not in fitting:
             group = rhyme_group if rule.rhyme else None
-            fits = np.array([*prosody.characters_fitting(converter.vocab, rule.tone, group), False])
-            if request.strict and rule.tone is not None:
-                fits &= np.array([*(tone != prosody.BOTH for tone in map(_tone_class, converter.vocab)), False])
-            fitting[rule.tone, rule.rhyme] = han & fits
+            fits = prosody.characters_fitting(converter.vocab, rule.tone, group, strict=request.strict)
+            fitting[rule.tone, rule.rhyme] = han & np.array([*fits, False])
         allowed = fitting[rule.tone, rule.rhyme]
         if not allowed.any():
             raise ConfigError(
@@ -186,22 +184,11 @@ def log_likelihood_per_character(sampler: Sampler, texts: Iterable[str]) -> floa
 
 def _fresh_logits(sampler: Sampler, ids: np.ndarray):
     """The model's logits for each of `ids`, from a zero state, leaving the model's carried state as it was."""
-    from charrnn_lib.model import recurrent_layers, reset_states  # keras: imported when a model is scored
+    from charrnn_lib.model import fresh_state  # keras: imported when a model is scored
 
-    model = sampler.model
-    states = [variable for layer in recurrent_layers(model) for variable in layer.states]
-    carried = [variable.numpy() for variable in states]
-    reset_states(model)
-    batch = model.inputs[0].shape[0] or 1
-    logits = model(np.broadcast_to(ids, (batch, len(ids))), training=False)[0]  # (len(ids), vocab_size)
-    for variable, value in zip(states, carried, strict=True):
-        variable.assign(value)
-    return logits
-
-
-def _tone_class(entry: str) -> str:
-    """The tone class of one vocabulary entry (a multi-character token such as <unk> has none)."""
-    return prosody.tone_classes(entry)[0] if len(entry) == 1 else prosody.UNKNOWN
+    batch = sampler.model.inputs[0].shape[0] or 1
+    with fresh_state(sampler.model):
+        return sampler.model(np.broadcast_to(ids, (batch, len(ids))), training=False)[0]  # (len(ids), vocab_size)
 
 
 def _check_heads(converter: TextConverter, heads: str, line_count: int) -> None:

@@ -149,9 +149,9 @@ def _group_name(name: str) -> str:
     return spellings[name]
 
 
-def _fits(tone_class: str, tone: str | None) -> bool:
-    """Does a character of `tone_class` satisfy the requirement `tone` (None: free)?"""
-    return tone is None or tone_class == tone or tone_class == BOTH
+def _fits(tone_class: str, tone: str | None, strict: bool = False) -> bool:
+    """Does a character of `tone_class` satisfy the requirement `tone` (None: free)? BOTH fits unless `strict`."""
+    return tone is None or tone_class == tone or (tone_class == BOTH and not strict)
 
 
 def _opposite(tone: str) -> str:
@@ -231,15 +231,17 @@ def position_requirements(form: str, start: str, first_line_rhymed: bool) -> lis
     return rules
 
 
-def characters_fitting(vocab: Sequence[str], tone: str | None, rhyme_group: str | None = None) -> list[bool]:
-    """Per vocabulary entry: does it fit `tone` (BOTH fits either, UNKNOWN only None) and `rhyme_group`?"""
+def characters_fitting(vocab: Sequence[str], tone: str | None, rhyme_group: str | None = None, *,
+                       strict: bool = False) -> list[bool]:
+    """Per vocabulary entry: does it fit `tone` (BOTH fits either unless `strict`, UNKNOWN only None) and
+    `rhyme_group`?"""
     _check_tone(tone)
     group = None if rhyme_group is None else _group_name(rhyme_group)
     if group is not None and tone not in (None, _rhyme_table().group_tones[group]):
         raise ConfigError(f"The rhyme group {group} holds no {tone} characters; ask for its own tone or None.",
                           f"韵部 {group} 不含 {tone} 字；tone 请用该韵部的声调或 None。")
     readings = _rhyme_table().readings
-    return [_fits(_tone_class(entry) if len(entry) == 1 else UNKNOWN, tone)
+    return [_fits(_tone_class(entry) if len(entry) == 1 else UNKNOWN, tone, strict)
             and (group is None or group in readings.get(entry, ())) for entry in vocab]
 
 

@@ -24,7 +24,7 @@ from charrnn_lib.config import TrainConfig
 from charrnn_lib.errors import CheckpointError
 from charrnn_lib.history import TrainingHistory
 from charrnn_lib.lock import hold_run_folder
-from charrnn_lib.model import build_model, recurrent_layers, reset_states, set_output_bias_to_unigram
+from charrnn_lib.model import build_model, fresh_state, reset_states, set_output_bias_to_unigram
 from charrnn_lib.text import TextConverter
 
 logger = logging.getLogger("charrnn")
@@ -201,13 +201,8 @@ class Validation:
         return total / count
 
     def __call__(self) -> float:
-        states = [variable for layer in recurrent_layers(self.model) for variable in layer.states]
-        carried = [variable.numpy() for variable in states]
-        reset_states(self.model)
-        loss = float(self._mean_loss(self.batches))
-        for variable, value in zip(states, carried, strict=True):
-            variable.assign(value)
-        return loss
+        with fresh_state(self.model):
+            return float(self._mean_loss(self.batches))
 
 
 class ResetAtPassStart(keras.callbacks.Callback):
