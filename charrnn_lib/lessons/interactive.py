@@ -1,0 +1,67 @@
+"""An interactive sampler for the lessons: sliders where a notebook front end can show them, one sample where not.
+
+`sampler_controls` runs the compiled sampler (`charrnn_lib.sample.Sampler`) with the start string, length,
+temperature, top-n, top-p and checkpoint a student picks; `run_checkpoints` names a run's checkpoints by step, so
+the controls can show how the samples improve with training. nbval and static renders have no browser: there the
+cell prints one sample with the default settings, so the notebook still runs top to bottom.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import sys
+from collections.abc import Callable, Mapping
+from pathlib import Path
+
+from charrnn_lib import checkpoints
+from charrnn_lib.sample import Sampler
+
+NO_FRONTEND_NOTE = "(no widgets here: one sample with the defaults; call write(...) to choose · 此处无法显示控件)"
+
+
+def run_checkpoints(run_path: str | os.PathLike, label: str = "") -> dict[str, Path]:
+    """`{"<label>step 100": …/ckpt-00000100…, …}`: each checkpoint the run kept, oldest first."""
+    return {f"{label}step {step}": path for step, path in checkpoints.list_checkpoints(run_path)}
+
+
+def has_frontend() -> bool:
+    """Widgets need ipywidgets and a browser: Jupyter, VS Code and Colab say so; nbval and nbconvert do not."""
+    frontend = "JPY_SESSION_NAME" in os.environ or "VSCODE_PID" in os.environ or "google.colab" in sys.modules
+    return frontend and importlib.util.find_spec("ipywidgets") is not None
+
+
+def sampler_controls(checkpoints_by_name: Mapping[str, str | os.PathLike], start: str, *, length: int = 200,
+                     top_n: int = 5, max_length: int = 1000) -> Callable[..., str]:
+    """Show the controls (or print one default sample) and return `write(...)`, which prints and returns a sample.
+
+    `write(start, length, temperature, top_n, top_p, checkpoint)`: top_n 0 switches the top-n cut off; every sample
+    uses random seed 0, so moving one control changes only what that control changes.
+    """
+    samplers: dict[str, Sampler] = {}  # checkpoint name: its Sampler, loaded the first time it is chosen
+    names = list(checkpoints_by_name)
+
+    def sampler_for(checkpoint: str) -> Sampler:
+        if checkpoint not in samplers:
+            samplers[checkpoint] = Sampler.from_run(checkpoints_by_name[checkpoint])
+        return samplers[checkpoint]
+
+    def write(start: str = start, length: int = length, temperature: float = 1.0, top_n: int = top_n,
+              top_p: float = 1.0, checkpoint: str = names[0]) -> str:
+        text = sampler_for(checkpoint).sample(start, length, temperature=temperature, top_n=top_n or None,
+                                              top_p=top_p, seed=0)[0]
+        print(text)
+        return text
+
+    if has_frontend():
+        import ipywidgets
+
+        ipywidgets.interact_manual(
+            write, start=start, length=ipywidgets.IntSlider(length, 10, max_length, 10),
+            temperature=ipywidgets.FloatSlider(1.0, min=0.1, max=2.0, step=0.1),
+            top_n=ipywidgets.IntSlider(top_n, 0, sampler_for(names[0]).converter.vocab_size),
+            top_p=ipywidgets.FloatSlider(1.0, min=0.05, max=1.0, step=0.05), checkpoint=names)
+    else:
+        print(NO_FRONTEND_NOTE)
+        write()
+    return write
