@@ -40,6 +40,12 @@ WRONG_TERMS = {
     "去除 ?logits": "去除 means remove: 把 logits 除以温度",
     "比特每字符": "use the glossary's 每字符比特数",
     "逐个数地": "say what is decided for each number: 对每一个数分别决定",
+    # 对句 is right for the second line of a couplet, wrong for the couplet or a corpus of couplets.
+    "对句(?=语料|模型|的样子)": "对句 is the second line of a couplet; the couplet is 联 (诗联, 一联): 诗联语料",
+    "(?<=五言|诗的|排成)对句": "对句 is the second line of a couplet; the couplet is 联 (诗联, 一联): 五言诗联",
+    # nats written into Chinese prose: after Chinese or a number, before Chinese or full-width punctuation.
+    r"(?:[\u4e00-\u9fff，。；：、]\s*|\d\s)nats?(?=\s*[\u4e00-\u9fff，。；：、（）])":
+        "Chinese prose uses the glossary's 奈特: 1.45 奈特, 以奈特（nat）为单位",
 }
 # Markdown that carries no prose: code, formulas, images, HTML tags, link targets.
 NOT_PROSE = (
