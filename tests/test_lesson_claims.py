@@ -1,4 +1,4 @@
-"""Lessons 2, 4, 5 and 8 say in their prose what their committed outputs show.
+"""Lessons 1 to 10 say in their prose what their committed outputs show, and name their source material one way.
 
 Many of those outputs are `# NBVAL_IGNORE_OUTPUT` (quick mode computes other numbers), so nbval cannot notice the
 prose drifting away from them. These tests read the committed full-mode notebooks and compare each quoted number,
@@ -8,6 +8,7 @@ in the English and in the Chinese paragraph, with the output it comes from.
 from __future__ import annotations
 
 import ast
+import json
 import math
 import re
 import statistics
@@ -470,3 +471,112 @@ def test_lesson_8_quotes_the_knob_runs_against_the_three_seeds_of_the_baseline()
     assert f"{verdicts['use_embedding=False'][0] - max(seeds):.2f}" == "0.03"
     quoted_in_both(notebook, "reading", f"{verdicts['num_layers=1'][0]:.3f}", f"{min(seeds):.3f}",
                    f"{max(seeds):.3f}", f"{verdicts['train_keep_prob=1.0'][0]:.3f}", "0.03")
+
+
+# --- the source material, in every lesson that refers to it ---
+ANNA_KARNNA_LINK = "udacity/deep-learning/blob/master/intro-to-rnns/Anna_KaRNNa.ipynb"
+HZY46_LINK = "github.com/hzy46/Char-RNN-TensorFlow"
+
+
+@pytest.mark.parametrize(("name", "links"), [
+    ("01_sequence_data.ipynb", [HZY46_LINK]),
+    ("06_anna_karnna.ipynb", [ANNA_KARNNA_LINK, "github.com/karpathy/char-rnn"]),
+    ("07_ai_poetry.ipynb", [HZY46_LINK]),
+    ("08_experiments.ipynb", [HZY46_LINK]),
+    ("10_decoding_and_inside.ipynb", [ANNA_KARNNA_LINK]),
+])
+def test_a_lesson_that_names_part_of_the_source_material_introduces_it_once_with_its_link(name, links):
+    markdown = "\n".join(each.source for each in read(name).cells if each.cell_type == "markdown")
+    assert markdown.count("*source material*") == 1 and markdown.count("**原始材料**") == 1
+    assert not re.search(r"seed (lesson|notebook)|the seeds'|种子课程|种子代码|原课程", markdown)
+    for link in links:
+        assert markdown.count(link) >= 2, f"{name}: {link} should be linked in English and in Chinese"
+
+
+# --- lesson 1 (its outputs are compared by nbval; the reading of them is checked here) ---
+def test_lesson_1_says_the_three_commonest_tang_characters_are_nearly_a_quarter_of_it():
+    notebook = read("01_sequence_data.ipynb")
+    counts = ast.literal_eval(output_text(notebook, "most-common"))
+    share = sum(count for _, count in counts[:3]) / int(output_text(notebook, "load-corpora"))
+    assert [char for char, _ in counts[:3]] == ["，", "。", "\n"]
+    assert 0.2 < share < 0.25  # "nearly a quarter", not "a quarter"
+    english, chinese = paragraphs(notebook, "coverage-md")
+    assert "nearly a quarter of the corpus" in english and "将近四分之一" in chinese
+
+
+# --- lesson 3: its training cells are NBVAL_IGNORE_OUTPUT ---
+def test_lesson_3_scratch_rnn_starts_at_the_vocabulary_size_and_ends_below_the_unigram_perplexity():
+    notebook = read("03_rnn_from_scratch.ipynb")
+    data = result(notebook, "train-data")
+    perplexity = result(notebook, "perplexity")
+    assert round(perplexity["perplexity at the start"]) == data["vocab_size"]  # "starts at the vocabulary size"
+    assert perplexity["held-out perplexity at the end"] < perplexity["unigram perplexity"]
+    assert perplexity["unigram perplexity"] == pytest.approx(math.exp(data["unigram loss"]), abs=0.2)
+
+
+def test_lesson_3_held_out_curve_lies_below_the_training_curve_at_every_report():
+    text = re.sub(r"\x1b\[[0-9;]*m", "", output_text(read("03_rnn_from_scratch.ipynb"), "train"))
+    reports = [tuple(map(float, pair)) for pair in re.findall(r"- loss: (\d+\.\d+) - validation loss: (\d+\.\d+)",
+                                                              text)]
+    assert len(reports) >= 5
+    assert all(validation < training for training, validation in reports)  # "even lies below the training curve"
+
+
+def test_lesson_3_intent_model_spreads_its_bet_only_on_the_ambiguous_question():
+    notebook = read("03_rnn_from_scratch.ipynb")
+    probabilities = result(notebook, "ambiguous")
+    ambiguous = sorted(probabilities["is it ?"].values())
+    assert ambiguous[-1] < 0.9 and ambiguous[-2] > 0.2  # two intents share the bet
+    assert max(probabilities["what time is it ?"].values()) >= 0.99
+    assert max(probabilities["is it raining ?"].values()) >= 0.99
+
+
+def test_lesson_3_sample_shows_the_python_features_the_text_lists():
+    notebook = read("03_rnn_from_scratch.ipynb")
+    sample = output_text(notebook, "sample")
+    assert re.search(r"\n {4,}\S", sample) and re.search(r"\w_\w", sample)  # indented lines, underscored names
+    assert all(token in sample for token in ("(", ")", "=", "):"))
+    english, _ = paragraphs(notebook, "sample-result-md")
+    assert "line breaks and indented lines, names with underscores, brackets, `=` and `):`" in english
+
+
+# --- lesson 7 ---
+LESSON_7 = "07_ai_poetry.ipynb"
+
+
+def test_lesson_7_summary_quotes_the_share_of_characters_the_vocabulary_keeps():
+    notebook = read(LESSON_7)
+    unknown = float(re.search(r"(\d+\.\d+)% of the characters become <unk>", output_text(notebook, "f2d3b01c"))[1])
+    quoted_in_both(notebook, "0ce34aed", f"{100 - unknown:.1f}%")
+
+
+def test_lesson_7_embedding_trains_faster_as_measured():
+    speedup = float(re.search(r"embedding is (\d+\.\d+)x faster", output_text(read(LESSON_7), "0379e1f7"))[1])
+    assert speedup > 1  # "it trains faster"
+
+
+def test_lesson_7_pretrained_run_sits_near_80_percent_for_thousands_of_steps_then_jumps():
+    """Section 5's right panel and section 6 read the metric history that ships with the pretrained run."""
+    provenance = json.loads((SOLUTIONS.parents[1] / "charrnn_lib" / "pretrained" / "tang" / "provenance.json")
+                            .read_text(encoding="utf-8"))
+    history = dict(zip(provenance["metric_history"]["steps"], provenance["metric_history"]["couplet_shape_ratio"],
+                       strict=True))
+    assert provenance["metric_history_sampling"]["lines_per_sample"] == 5  # "with 5 lines per sample, 80%"
+    assert history[500] < 0.05 and history[1000] > 0.75  # "about 1,000 steps to leave the plateau"
+    plateau = [step for step, share in history.items() if 0.78 <= share <= 0.83]
+    assert max(plateau) - min(plateau) >= 2000  # "near 80% for thousands of steps"
+    assert history[max(plateau) + 500] > 0.95  # "then jumps"
+    english, chinese = paragraphs(read(LESSON_7), "c14bae5d")
+    assert "stays near 80% for thousands of steps, then jumps" in english and "80%" in chinese
+
+
+def test_lesson_7_reads_the_temperature_and_first_line_numbers_below_it_as_they_came_out():
+    notebook = read(LESSON_7)
+    by_temperature = result(notebook, "a1b56237")
+    assert all(share >= 0.99 for share in by_temperature.values())  # "hardly changes", "even at 1.5 almost every"
+    lines = result(notebook, "d560266b")
+    assert lines["lines of 20-line samples"] >= 0.9  # "at least 90% ... in 20-line samples"
+    english, chinese = paragraphs(notebook, "477bb4c6")
+    assert "(the numbers below)" in english and "（见下面的数字）" in chinese
+    ids = [each.get("id") for each in notebook.cells]
+    assert ids.index("477bb4c6") < ids.index("a1b56237")  # the numbers do come below the text

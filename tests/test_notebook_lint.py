@@ -103,10 +103,28 @@ def test_exercise_notebook_is_well_formed(path):
     ("As the seed lesson did.\n\n和种子课程一样。", "seed lesson"),
     ("Divide by T.\n\n温度在 softmax 之前去除 logits。", "去除 logits"),
     ("2.5 bits per character.\n\n2.5 比特每字符。", "比特每字符"),
+    ("Trained on the couplets.\n\n在作诗课程自带的对句语料上训练。", "对句"),
+    ("Tang couplets.\n\n唐诗五言对句。", "对句"),
+    ("A loss of 1.45 nats.\n\n验证损失不超过 1.45 nats。", "nats"),
+    ("The loss is in nats.\n\n损失以 nats 为单位。", "nats"),
 ])
 def test_a_known_wrong_term_planted_in_a_lesson_is_reported_with_the_fix(markdown, term):
     problems = notebook_lint.lint_solution(lesson(markdown), NAME)
     assert any(f"{term!r}" in problem and f"{NAME}, cell 4" in problem for problem in problems)
+
+
+@pytest.mark.parametrize("markdown", [
+    "Each couplet has an opening and a closing line.\n\n每联由出句和对句组成，对句与出句平仄相反。",
+    "A loss of 1.45 nats (the dashed line).\n\n损失以奈特（nat）为单位，不超过 1.45 奈特。",
+])
+def test_the_right_use_of_a_term_near_a_wrong_one_passes(markdown):
+    assert notebook_lint.lint_solution(lesson(markdown), NAME) == []
+
+
+def test_a_bold_bilingual_label_before_a_list_counts_as_bilingual():
+    further = "**Further reading · 延伸阅读**\n\n- Karpathy (2015): the char-RNN. · 字符级 RNN 的出处。"
+    assert notebook_lint.lint_solution(lesson(summary=SUMMARY + "\n\n" + further), NAME) == []
+    assert "Chinese only" in notebook_lint.lint_solution(lesson("**延伸阅读**"), NAME)[0]
 
 
 @pytest.mark.parametrize("path", [

@@ -5,8 +5,8 @@
 Solution notebooks: an ASCII file name `NN_slug.ipynb`; a markdown title cell first, `# English · 中文`;
 the first code cell is the setup cell (`setup(` under `# NBVAL_IGNORE_OUTPUT`); `## Summary · 小结`, then
 `## Exercises · 练习`; every markdown cell has its English paragraph(s) before the Chinese one(s), in the
-same cell (cells that are only images or formulas are exempt; headings and table or list lines that hold
-both languages on one line count as bilingual), and no term from WRONG_TERMS comes back.
+same cell (cells that are only images or formulas are exempt; headings, bold labels and table or list lines that
+hold both languages on one line count as bilingual), and no term from WRONG_TERMS comes back.
 Exercise notebooks: the generated notice first, then the
 same shape (their markdown is copied from the solution, so the language rule is not repeated).
 """
@@ -25,8 +25,9 @@ EXERCISES_HEADING = "## Exercises · 练习"
 SETUP_CALL = re.compile(r"\bsetup\(")
 CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 LATIN_WORD = re.compile(r"[A-Za-z]{2,}")
-# Headings, list items and table rows may hold both languages on one line: `## Batches · 批次`.
-STRUCTURAL_LINE = re.compile(r"\s*(#+ |[-*+] |\d+[.)] |\|)")
+# Headings, list items, table rows and bold labels may hold both languages on one line: `## Batches · 批次`,
+# `**Further reading · 延伸阅读**`.
+STRUCTURAL_LINE = re.compile(r"\s*(#+ |[-*+] |\d+[.)] |\||\*\*[^*\n]+\*\*\s*$)")
 # Terms (regular expressions) that read wrong to a learner, and what to write instead (README.zh, the glossary
 # and the checkers' messages are held to them too: tests/test_notebook_lint.py).
 WRONG_TERMS = {
@@ -39,6 +40,12 @@ WRONG_TERMS = {
     "去除 ?logits": "去除 means remove: 把 logits 除以温度",
     "比特每字符": "use the glossary's 每字符比特数",
     "逐个数地": "say what is decided for each number: 对每一个数分别决定",
+    # 对句 is right for the second line of a couplet, wrong for the couplet or a corpus of couplets.
+    "对句(?=语料|模型|的样子)": "对句 is the second line of a couplet; the couplet is 联 (诗联, 一联): 诗联语料",
+    "(?<=五言|诗的|排成)对句": "对句 is the second line of a couplet; the couplet is 联 (诗联, 一联): 五言诗联",
+    # nats written into Chinese prose: after Chinese or a number, before Chinese or full-width punctuation.
+    r"(?:[\u4e00-\u9fff，。；：、]\s*|\d\s)nats?(?=\s*[\u4e00-\u9fff，。；：、（）])":
+        "Chinese prose uses the glossary's 奈特: 1.45 奈特, 以奈特（nat）为单位",
 }
 # Markdown that carries no prose: code, formulas, images, HTML tags, link targets.
 NOT_PROSE = (

@@ -32,7 +32,7 @@ def _unigram_hint(case: Case, got: Any) -> Hint | None:
     expected = case.expected
     if expected > 0 and values_equal(expected * math.log(2), got):
         return Hint("That is the entropy in nats: use math.log2, not math.log, to get bits.",
-                    "这是以 nats 为单位的熵：要得到比特，请用 math.log2 而不是 math.log。")
+                    "这是以奈特（nat）为单位的熵：要得到比特，请用 math.log2 而不是 math.log。")
     if expected > 0 and values_equal(expected * math.log10(2), got):
         return Hint("That is the entropy in base 10: use math.log2 to get bits.",
                     "这是以 10 为底的熵：要得到比特，请用 math.log2。")
@@ -60,7 +60,7 @@ def _best_hint(case: Case, got: Any) -> Hint | None:
                     "这是最后一次的验证损失：应取最好（最低）的那一次，也就是你会保留的检查点。")
     if values_equal(min(val_loss), got):
         return Hint("The losses are in nats: divide by math.log(2) to get bits per character.",
-                    "损失以 nats 为单位：除以 math.log(2) 才得到每字符比特数。")
+                    "损失以奈特（nat）为单位：除以 math.log(2) 才得到每字符比特数。")
     if values_equal(min(val_loss) * math.log(2), got):
         return Hint("Multiply by log2(e), i.e. divide by math.log(2), to turn nats into bits, not the other way round.",
                     "nats 变成比特要乘以 log2(e)，即除以 math.log(2)，而不是反过来。")
