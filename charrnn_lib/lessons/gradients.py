@@ -17,6 +17,7 @@ import numpy as np
 import tensorflow as tf
 
 from charrnn_lib.errors import CharRNNError
+from charrnn_lib.lessons.training_loop import compiled_step
 from charrnn_lib.model import reset_states
 
 
@@ -70,14 +71,7 @@ def train_recording_norms(model: keras.Model, x_batches: np.ndarray, y_batches: 
     cycled; a stateful model is reset at the start of each pass, as in `cr.train`.
     """
 
-    @tf.function
-    def train_step(x, y):
-        with tf.GradientTape() as tape:
-            batch_loss = loss(y, model(x, training=True))
-        gradients = tape.gradient(batch_loss, model.trainable_variables)
-        optimizer.apply(gradients, model.trainable_variables)
-        return batch_loss, tf.linalg.global_norm(gradients)
-
+    train_step = compiled_step(model, optimizer, loss)
     if not optimizer.built:
         optimizer.build(model.trainable_variables)
     losses, norms = np.zeros(steps), np.zeros(steps)

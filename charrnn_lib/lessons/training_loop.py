@@ -104,7 +104,7 @@ def compare_state_handling(ids: np.ndarray, settings: ModelConfig, *, seeds: Seq
             keras.utils.set_random_seed(seed)
             model = build_model(settings, vocab_size, settings.num_seqs)
             optimizer = keras.optimizers.Adam(learning_rate, global_clipnorm=grad_clip)
-            step = tf.function(_compiled_step(model, optimizer), autograph=False)  # no Python control flow in it
+            step = compiled_step(model, optimizer)
             order = _batch_order(handling, x, y, steps, np.random.default_rng(seed))
             for x_batch, y_batch, starts_pass in order:
                 if starts_pass or handling != "carried":
@@ -115,15 +115,21 @@ def compare_state_handling(ids: np.ndarray, settings: ModelConfig, *, seeds: Seq
     return runs
 
 
-def _compiled_step(model: keras.Model, optimizer: keras.optimizers.Optimizer):
-    """`train_step` as one graph (the optimizer clips by global norm), for the experiment's many steps."""
+def compiled_step(model: keras.Model, optimizer: keras.optimizers.Optimizer,
+                  loss: Callable[[tf.Tensor, tf.Tensor], tf.Tensor] = mean_cross_entropy):
+    """`train_step` as one graph, for experiments of many steps: `step(x, y)` → (loss, gradient norm).
 
+    Clipping is the optimizer's (`global_clipnorm`, as `cr.train` sets it from `grad_clip`); the norm returned is
+    the global norm of the gradients before it, which shows what the clipping had to tame (lesson 5).
+    """
+
+    @tf.function(autograph=False)  # no Python control flow in it
     def step(x, y):
         with tf.GradientTape() as tape:
-            loss = mean_cross_entropy(y, model(x, training=True))
-        optimizer.apply_gradients(zip(tape.gradient(loss, model.trainable_variables), model.trainable_variables,
-                                      strict=True))
-        return loss
+            batch_loss = loss(y, model(x, training=True))
+        gradients = tape.gradient(batch_loss, model.trainable_variables)
+        optimizer.apply(gradients, model.trainable_variables)
+        return batch_loss, tf.linalg.global_norm(gradients)
 
     return step
 
