@@ -75,7 +75,12 @@ def make_dataset(ids: np.ndarray, num_seqs: int, num_steps: int, *, n_batches: i
         return columns[:, :-1], columns[:, 1:]  # x, y: (num_seqs, num_steps) each
 
     stop = n_batches if stop is None else stop
-    return tf.data.Dataset.range(start, stop).map(window).prefetch(tf.data.AUTOTUNE)
+    # tf.data's autotuning starts threads that take a laptop's two cores from the training step (bench_train:
+    # some poetry rounds fell from 23k to 16k chars/s); one thread cutting one batch ahead keeps up.
+    options = tf.data.Options()
+    options.autotune.enabled = False
+    options.threading.private_threadpool_size = 1
+    return tf.data.Dataset.range(start, stop).map(window).prefetch(1).with_options(options)
 
 
 def require_one_batch(n_chars: int, num_seqs: int, num_steps: int) -> int:
