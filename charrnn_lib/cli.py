@@ -1,4 +1,4 @@
-"""Command line: `charrnn train`, `charrnn sample`, `charrnn data` (flag names as in the seed lessons)."""
+"""Command line: `charrnn train`, `charrnn sample`, `charrnn data` (flag names as in the source material)."""
 
 from __future__ import annotations
 
@@ -51,13 +51,16 @@ def _add_train_parser(commands) -> None:
 
 
 def _add_setting_flags(parser: argparse.ArgumentParser) -> None:
-    """One flag per field of the settings, named as the field (the seed lessons' names), with its help and default."""
+    """One flag per field of the settings, named as the field (as the source material names it), with its help."""
     fields = [field for field in dataclasses.fields(TrainConfig) if field.name != "model"]
     for field in [*dataclasses.fields(ModelConfig), *fields]:
         options = dict(field.metadata)
         default = field.default
-        if isinstance(default, bool):
-            parser.add_argument(f"--{field.name}", action="store_true", **options)
+        if isinstance(default, bool):  # --name switches it on, --no_name off; the default is the field's
+            parser.add_argument(f"--{field.name}", action="store_true", default=default,
+                                help=options["help"] + (" (default: on)" if default else ""))
+            parser.add_argument(f"--no_{field.name}", dest=field.name, action="store_false",
+                                help=f"switch {field.name} off · 关闭 {field.name}" if default else argparse.SUPPRESS)
             continue
         options.setdefault("type", type(default))
         suffix = " (default: %(default)s)" if default is not None else ""

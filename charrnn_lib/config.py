@@ -103,7 +103,7 @@ class ModelConfig:
 class TrainConfig:
     """Everything needed to rebuild and continue a run; saved as `config.json` in the run folder.
 
-    Make one from the flat knob names the seed lessons use with `TrainConfig.from_knobs(lstm_size=256, ...)`,
+    Make one from the flat knob names the source material uses with `TrainConfig.from_knobs(lstm_size=256, ...)`,
     and change knobs with `config.replace(...)`; both route each knob to `model` or to the run.
     """
 
@@ -129,7 +129,7 @@ class TrainConfig:
         if not isinstance(self.unigram_output_bias, bool):
             raise ConfigError(f"unigram_output_bias must be True or False, got {self.unigram_output_bias!r}.",
                               f"unigram_output_bias 必须是 True 或 False，收到 {self.unigram_output_bias!r}。")
-        for knob, example in (("learning_rate", "try 0.001"), ("grad_clip", "the seeds use 5")):
+        for knob, example in (("learning_rate", "try 0.001"), ("grad_clip", "the source material uses 5")):
             value = getattr(self, knob)
             if isinstance(value, bool) or not isinstance(value, (int, float)) or not value > 0:
                 raise ConfigError(f"{knob} must be positive, got {value!r}; {example}.",
@@ -137,7 +137,7 @@ class TrainConfig:
 
     @classmethod
     def from_knobs(cls, **knobs: Any) -> TrainConfig:
-        """Settings from flat knob names (`num_seqs=...`, `learning_rate=...`), as the seed lessons name them."""
+        """Settings from flat knob names (`num_seqs=...`, `learning_rate=...`), as the source material names them."""
         return cls().replace(**knobs)
 
     def replace(self, **knobs: Any) -> TrainConfig:
@@ -194,7 +194,7 @@ class TrainConfig:
             ) from None
 
 
-_EXAMPLES_ZH = {"learning_rate": "可以试试 0.001", "grad_clip": "原课程使用 5"}
+_EXAMPLES_ZH = {"learning_rate": "可以试试 0.001", "grad_clip": "原始材料使用 5"}
 MODEL_KNOBS = tuple(field.name for field in dataclasses.fields(ModelConfig))
 # Every knob by its flat name, the model's first: the command line's flags and what an experiment may change.
 KNOBS = (*MODEL_KNOBS, *(field.name for field in dataclasses.fields(TrainConfig)

@@ -80,7 +80,7 @@ def build_char_rnn(
 
 @keras.saving.register_keras_serializable(package="charrnn")
 class OneHot(keras.layers.Layer):
-    """Ids → one-hot vectors: the input the seed lessons use when `use_embedding` is off."""
+    """Ids → one-hot vectors: the input the source material uses when `use_embedding` is off."""
 
     def __init__(self, depth: int, **kwargs) -> None:
         super().__init__(**kwargs)

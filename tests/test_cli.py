@@ -1,6 +1,7 @@
 import pytest
 
-from charrnn_lib.cli import EXIT_USER_ERROR, main
+from charrnn_lib.cli import EXIT_USER_ERROR, build_parser, main
+from charrnn_lib.config import TrainConfig
 
 PATTERN = "0123456789\n" * 300
 
@@ -118,3 +119,12 @@ def test_impossible_poem_requests_are_one_clear_line(capsys, flags, message):
     assert main(["poem", "--pretrained", "tang", *flags]) == EXIT_USER_ERROR
     err = capsys.readouterr().err
     assert message in err and len(err.strip().splitlines()) == 1
+
+
+@pytest.mark.parametrize("switch", ["unigram_output_bias", "use_embedding"])
+def test_every_on_off_setting_can_be_switched_either_way_and_defaults_to_the_settings_default(switch):
+    base = ["train", "--dataset", "tang"]
+    default = TrainConfig().knobs()[switch]
+    assert getattr(build_parser().parse_args(base), switch) is default
+    assert getattr(build_parser().parse_args([*base, f"--{switch}"]), switch) is True
+    assert getattr(build_parser().parse_args([*base, f"--no_{switch}"]), switch) is False

@@ -3,7 +3,8 @@
 `notebook` (the opening cell), `plots` (the lessons' figures), `scratch_rnn` (recurrent cells in NumPy and their
 parameter counts), `gradients` (gradient probes), `memory_task` (a task that needs long memory), `training_loop`
 (lesson 6's hand-written step and pass, and the stateful experiment), `experiments` (the one-knob-at-a-time grid
-of lesson 8), `decoding` and `inside` (lesson 10) and `interactive` (the sampler with sliders of lessons 6, 7, 10). Notebooks reach them as `cr.lessons.plots`, `cr.lessons.gradients`, ….
+of lesson 8), `decoding` and `inside` (lesson 10) and `interactive` (the sampler with sliders of lessons 6, 7, 10).
+Notebooks reach them as `cr.lessons.plots`, `cr.lessons.gradients`, ….
 """
 
 import importlib

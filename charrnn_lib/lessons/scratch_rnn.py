@@ -232,7 +232,8 @@ def sample_char_rnn(parameters: CharRNNParameters, prime_ids: Sequence[int], len
         raise VocabularyError(
             f"prime_ids {outside} are outside this model's vocabulary (0..{W_x.shape[0] - 1}); "
             "encode the prime with the converter the model was trained with.",
-            f"prime_ids 中的 {outside} 超出该模型的词表范围（0..{W_x.shape[0] - 1}）；请用训练时的转换器编码起始文本。",
+            f"prime_ids 中的 {outside} 超出该模型的词表范围（0..{W_x.shape[0] - 1}）；"
+            "请用训练时的转换器编码起始字符串。",
         )
     one_hot = np.eye(W_x.shape[0])  # (vocab_size, vocab_size): row i is the one-hot vector of id i
     hidden = np.zeros(W_h.shape[0])  # (units,)
