@@ -28,6 +28,7 @@ CANDIDATES = {
     "lr0.002-bias": {"learning_rate": 0.002, "train_keep_prob": 0.5, "unigram_output_bias": True},
     "lr0.005-bias": {"learning_rate": 0.005, "train_keep_prob": 0.5, "unigram_output_bias": True},
     "lr0.005-keep0.8": {"learning_rate": 0.005, "train_keep_prob": 0.8, "unigram_output_bias": False},
+    "lr0.005-keep0.65-bias": {"learning_rate": 0.005, "train_keep_prob": 0.65, "unigram_output_bias": True},
     "lr0.005-keep0.8-bias": {"learning_rate": 0.005, "train_keep_prob": 0.8, "unigram_output_bias": True},
     "lr0.01-keep0.8-bias": {"learning_rate": 0.01, "train_keep_prob": 0.8, "unigram_output_bias": True},
 }

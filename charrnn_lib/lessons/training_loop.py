@@ -1,9 +1,10 @@
 """Lesson 6 opens `cr.train`: one step, one stateful pass and validation written out, plus the stateful experiment.
 
 `train_step`, `train_one_pass` and `validation_loss` are the references the checks of `charrnn_lib.checks.training`
-compare a learner's code with; with `keep_prob=1` and the same seed they give the losses `cr.train` logs. Loss
-units (nats, bits, perplexity) are converted by `loss_units`. `compare_state_handling` trains one model three ways
-(state carried, state reset every batch, shuffled windows) to measure what the carried state is worth.
+compare a learner's code with; with `keep_prob=1`, the output bias from zero and the same seed they give the
+losses `cr.train` logs. Loss units (nats, bits, perplexity) are converted by `loss_units`. `compare_state_handling`
+trains one model three ways (state carried, state reset every batch, shuffled windows) to measure what the carried
+state is worth.
 """
 
 from __future__ import annotations
