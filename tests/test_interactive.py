@@ -55,4 +55,4 @@ def test_under_a_front_end_the_controls_cover_the_whole_vocabulary_and_every_che
     assert capsys.readouterr().out == ""  # nothing sampled until the student asks
     assert shown["checkpoint"] == list(choices)
     assert shown["top_n"][1:4] == (7, 0, 78)  # 0 switches the cut off; the largest keeps every character
-    assert shown["start"] == "Anna"
+    assert shown["start"] == "Anna" and shown["length"][1:4] == (200, 1, 1000)

@@ -57,7 +57,7 @@ def sampler_controls(checkpoints_by_name: Mapping[str, str | os.PathLike], start
         import ipywidgets
 
         ipywidgets.interact_manual(
-            write, start=start, length=ipywidgets.IntSlider(length, 10, max_length, 10),
+            write, start=start, length=ipywidgets.IntSlider(length, 1, max_length),
             temperature=ipywidgets.FloatSlider(1.0, min=0.1, max=2.0, step=0.1),
             top_n=ipywidgets.IntSlider(top_n, 0, sampler_for(names[0]).converter.vocab_size),
             top_p=ipywidgets.FloatSlider(1.0, min=0.05, max=1.0, step=0.05), checkpoint=names)
