@@ -9,6 +9,7 @@ passed on, so real warnings still show. The CLI and the lessons' setup cell call
 from __future__ import annotations
 
 import contextlib
+import logging
 import os
 import sys
 import tempfile
@@ -29,6 +30,9 @@ NOTICES = (
     "computation placer already registered",
     "TF-TRT Warning: Could not find TensorRT",
 )
+# TensorFlow warns when many compiled functions come from the same Python code. The sampler builds one on purpose
+# for each padded shape and sampling setting it meets, so that warning about it says nothing a user can act on.
+DELIBERATE_RETRACING = ("_compile_generation.<locals>.generate",)
 MISSING_BACKEND = (
     'charrnn needs TensorFlow as its Keras backend: pip install "charrnn-lib[cpu]" (or "charrnn-lib[gpu]" for '
     'NVIDIA GPUs) · charrnn 需要 TensorFlow 作为 Keras 后端：pip install "charrnn-lib[cpu]"（NVIDIA GPU 用 [gpu]）'
@@ -37,6 +41,7 @@ MISSING_BACKEND = (
 
 def load() -> tuple[ModuleType, ModuleType]:
     """`(tensorflow, keras)`, imported once with TensorFlow's start-up notices held back."""
+    _hold_back_deliberate_retracing()
     if "tensorflow" in sys.modules and "keras" in sys.modules:
         return sys.modules["tensorflow"], sys.modules["keras"]
     try:
@@ -48,6 +53,21 @@ def load() -> tuple[ModuleType, ModuleType]:
             raise MissingBackendError(MISSING_BACKEND) from None
         raise
     return tensorflow, keras
+
+
+class _DeliberateRetracing(logging.Filter):
+    """Drops TensorFlow's retracing warning about the library's own per-shape functions; keeps every other one."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        return "triggered tf.function retracing" not in message or not any(
+            name in message for name in DELIBERATE_RETRACING)
+
+
+def _hold_back_deliberate_retracing() -> None:
+    tensorflow_logger = logging.getLogger("tensorflow")
+    if not any(isinstance(each, _DeliberateRetracing) for each in tensorflow_logger.filters):
+        tensorflow_logger.addFilter(_DeliberateRetracing())
 
 
 @contextlib.contextmanager

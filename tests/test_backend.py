@@ -60,3 +60,32 @@ def test_the_notices_list_filters_what_tensorflow_really_prints():
     lines = ("WARNING: All log messages before absl::InitializeLog() is called are written to STDERR",
              "I0000 00:00:1795359663.543066   18142 port.cc:153] oneDNN custom operations are on. You may see")
     assert all(any(notice in line for notice in backend.NOTICES) for line in lines)
+
+
+# A tiny sampler asked for six output lengths builds six compiled functions from the same code: TensorFlow calls
+# that retracing. `KEEP_FILTERS` 0 removes the library's filter, to show the warning is really there without it.
+MANY_SAMPLER_SHAPES = """
+import logging, os
+from charrnn_lib import backend
+backend.load()
+if os.environ["KEEP_FILTERS"] == "0":
+    logging.getLogger("tensorflow").filters.clear()
+from charrnn_lib.model import build_char_rnn
+from charrnn_lib.sample import Sampler
+from charrnn_lib.text import TextConverter
+converter = TextConverter(list("abcdef"))
+sampler = Sampler(build_char_rnn(converter.vocab_size, lstm_size=4, num_layers=1, batch_size=1), converter)
+for length in (16, 32, 64, 128, 256, 512, 1024):
+    sampler.sample("ab", length, seed=0)
+logging.getLogger("tensorflow").warning("5 out of the last 5 calls to <function my_step at 0x1> triggered "
+                                        "tf.function retracing.")
+"""
+
+
+def test_the_samplers_per_shape_functions_raise_no_retracing_warning_but_other_code_still_does():
+    with_filter = run_python(MANY_SAMPLER_SHAPES, KEEP_FILTERS="1")
+    without_filter = run_python(MANY_SAMPLER_SHAPES, KEEP_FILTERS="0")
+    assert with_filter.returncode == 0 == without_filter.returncode, with_filter.stderr + without_filter.stderr
+    assert "_compile_generation.<locals>.generate" in without_filter.stderr  # the warning this guards against
+    assert "_compile_generation" not in with_filter.stderr
+    assert "my_step at 0x1> triggered tf.function retracing" in with_filter.stderr  # others still warn
