@@ -129,10 +129,15 @@ def reset_states(model: keras.Model) -> None:
             layer.reset_state()
 
 
+def state_variables(model: keras.Model) -> list[keras.Variable]:
+    """The hidden state a stateful model carries between batches: h and c of each LSTM, in layer order."""
+    return [variable for layer in recurrent_layers(model) for variable in layer.states]
+
+
 @contextlib.contextmanager
 def fresh_state(model: keras.Model) -> Iterator[None]:
     """Run the block from a zero hidden state, then put back the state the model was carrying (validation, scoring)."""
-    states = [variable for layer in recurrent_layers(model) for variable in layer.states]
+    states = state_variables(model)
     carried = [variable.numpy() for variable in states]
     reset_states(model)
     try:

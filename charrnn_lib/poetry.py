@@ -214,9 +214,7 @@ def _head_mask(converter: TextConverter, head: str, allowed: np.ndarray, line: i
             f"藏头字“{head}”（{mark}）不能作第 {line + 1} 句的首字：{pattern.chinese_name}在这里要求"
             f"{pattern.lines[line][0]}声；请换一个藏头字，或换另一种起式（--pattern）。",
         )
-    only = np.zeros_like(allowed)
-    only[head_id] = True
-    return only
+    return _only(converter, head)
 
 
 def _only(converter: TextConverter, character: str) -> np.ndarray:

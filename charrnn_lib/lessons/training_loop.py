@@ -19,7 +19,7 @@ import tensorflow as tf
 from charrnn_lib.batches import make_batches, split_train_validation
 from charrnn_lib.config import ModelConfig
 from charrnn_lib.history import bits_per_character, perplexity
-from charrnn_lib.model import build_model, recurrent_layers, reset_states
+from charrnn_lib.model import build_model, reset_states, state_variables
 
 StepFunction = Callable[[keras.Model, keras.optimizers.Optimizer, np.ndarray, np.ndarray, float], float]
 STATE_HANDLING = ("carried", "reset every batch", "shuffled windows")
@@ -54,13 +54,12 @@ def train_one_pass(model: keras.Model, optimizer: keras.optimizers.Optimizer, x_
 
 def carried_states(model: keras.Model) -> list[np.ndarray]:
     """A copy of every recurrent layer's state (h and c of each LSTM), to put back later."""
-    return [variable.numpy() for layer in recurrent_layers(model) for variable in layer.states]
+    return [variable.numpy() for variable in state_variables(model)]
 
 
 def restore_states(model: keras.Model, values: Sequence[np.ndarray]) -> None:
     """Put back the states `carried_states` copied, so training continues its streams where it left them."""
-    variables = [variable for layer in recurrent_layers(model) for variable in layer.states]
-    for variable, value in zip(variables, values, strict=True):
+    for variable, value in zip(state_variables(model), values, strict=True):
         variable.assign(value)
 
 
