@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import json
 import logging
 import re
 import shlex
@@ -31,12 +32,16 @@ import tensorflow as tf
 
 import charrnn_lib as cr
 from charrnn_lib import checkpoints
+from charrnn_lib.atomic import write_text_atomic
 from charrnn_lib.poetry import couplet_shape_ratio, sample_lines
 from charrnn_lib.pretrained import export_pretrained, load_provenance, write_provenance
 
 REPOSITORY = Path(__file__).resolve().parent.parent
 QUATRAIN = re.compile("[^，。\\n]{5}，[^，。\\n]{5}。[^，。\\n]{5}，[^，。\\n]{5}。")
+_VERSE = "|".join(f"(?:[^，。：\\n]{{{n}}}，[^，。：\\n]{{{n}}}。){{{pairs}}}" for n in (5, 7) for pairs in (2, 4))
+TITLED_POEM = re.compile(f"[^，。：\\n]{{1,30}}：(?:{_VERSE})")  # 题目：then a 五言/七言 绝句 or 律诗
 METRIC_SEED = 0  # the sampling seed of every measurement, so a rerun measures the same lines
+WATCH_FILE = "watch.json"  # the ValidationWatch's state, for --resume
 logger = logging.getLogger("charrnn.pretrained")
 
 
@@ -56,6 +61,14 @@ def wujue_shape(sampler: cr.Sampler) -> float:
     for text in sampler.sample("", 20 * 25, num_samples=10, seed=METRIC_SEED):
         lines += text.split("\n")[:20]
     return sum(QUATRAIN.fullmatch(line) is not None for line in lines[:200]) / 200
+
+
+def titled_poem_shape(sampler: cr.Sampler) -> float:
+    """Share of 200 sampled lines (10 samples of 20) shaped `题目：` + a 五言/七言 绝句 or 律诗 (top_n 5, T 1)."""
+    lines = []
+    for text in sampler.sample("", 20 * 80, num_samples=10, seed=METRIC_SEED):
+        lines += text.split("\n")[:20]
+    return sum(TITLED_POEM.fullmatch(line) is not None for line in lines[:200]) / 200
 
 
 @dataclasses.dataclass(frozen=True)
@@ -111,6 +124,20 @@ RECIPES = {
         metric_sampling={"lines": 200, "samples": 10, "lines_per_sample": 20, "top_n": 5, "temperature": 1.0,
                          "seed": METRIC_SEED},
     ),
+    # The default poet of `charrnn poem`: every regulated 五言/七言 绝句 and 律诗, one titled poem per line. Bigger
+    # than the lesson model (embedding 256, LSTM 512 x 2, 64 x 64 batches), heavier dropout for many passes over
+    # 1.1M characters, trained for hours in the background and resumed across sessions (--resume).
+    "poet": Recipe(
+        corpus="tang_regulated",
+        config=cr.TrainConfig.from_knobs(name="poet", num_seqs=64, num_steps=64, lstm_size=512, num_layers=2,
+                                         use_embedding=True, embedding_size=256, learning_rate=0.002,
+                                         train_keep_prob=0.6, unigram_output_bias=True, max_steps=1_000_000,
+                                         save_every_n=250, log_every_n=50, max_vocab=5000, seed=2026),
+        metric_name="titled_poem_shape_ratio",
+        metric=titled_poem_shape,
+        metric_sampling={"lines": 200, "samples": 10, "lines_per_sample": 20, "top_n": 5, "temperature": 1.0,
+                         "seed": METRIC_SEED},
+    ),
 }
 
 
@@ -133,7 +160,11 @@ class RunFacts:
 
 
 class ValidationWatch(keras.callbacks.Callback):
-    """After each validation: measure the recipe's metric, export each new best, decay the rate or stop."""
+    """After each validation: measure the recipe's metric, export each new best, decay the rate or stop.
+
+    Its state (best step and loss, stalls, learning rate, metric history, seconds spent) is written to
+    `watch.json` in the work folder after every validation, so `--resume` carries on where a run stopped.
+    """
 
     def __init__(self, facts: RunFacts, converter: cr.TextConverter, *, patience: int, decay_patience: int,
                  max_minutes: float) -> None:
@@ -146,6 +177,39 @@ class ValidationWatch(keras.callbacks.Callback):
         self.metric_steps: list[int] = []
         self.metric_values: list[float] = []
         self.sampler: cr.Sampler | None = None
+        self.learning_rate: float | None = None  # set after a halving; restored on resume
+        self.earlier_seconds = 0.0  # wall time of the sessions before a resume
+
+    @property
+    def state_path(self) -> Path:
+        return self.facts.work_dir / WATCH_FILE
+
+    def save_state(self) -> None:
+        state = {"best_step": self.best_step, "best_loss": self.best_loss, "best_metric": self.best_metric,
+                 "stalled": self.stalled, "metric_steps": self.metric_steps, "metric_values": self.metric_values,
+                 "learning_rate": self.learning_rate, "wall_seconds": self.wall_seconds(),
+                 "started_utc": self.facts.started.isoformat(timespec="seconds")}
+        write_text_atomic(self.state_path, json.dumps(state, indent=1) + "\n")
+
+    def restore_state(self) -> None:
+        """Take up a stopped run's state (nothing to do for a run that never validated)."""
+        if not self.state_path.is_file():
+            return
+        state = json.loads(self.state_path.read_text(encoding="utf-8"))
+        self.best_step, self.best_loss, self.best_metric = state["best_step"], state["best_loss"], state["best_metric"]
+        self.stalled, self.learning_rate = state["stalled"], state["learning_rate"]
+        self.metric_steps, self.metric_values = state["metric_steps"], state["metric_values"]
+        self.earlier_seconds = state["wall_seconds"]
+        self.facts.started = datetime.fromisoformat(state["started_utc"])
+        logger.info("Resuming: best step %s (val_loss %.4f), stalled %d, learning rate %s", self.best_step,
+                    self.best_loss, self.stalled, self.learning_rate or "as configured")
+
+    def wall_seconds(self) -> float:
+        return self.earlier_seconds + time.monotonic() - self.facts.clock
+
+    def on_train_begin(self, logs=None):
+        if self.learning_rate is not None:  # a resumed run keeps the rate its halvings reached
+            self.model.optimizer.learning_rate = self.learning_rate
 
     def on_train_batch_end(self, batch, logs=None):
         if logs and "val_loss" in logs:  # `batch` counts within the pass; the optimizer counts the run's steps
@@ -169,7 +233,7 @@ class ValidationWatch(keras.callbacks.Callback):
             "corpus_sha256": cr.datasets.Catalog.read().corpus(recipe.corpus).prepared.sha256,
             "command": facts.command, "seed": recipe.config.seed,
             "started_utc": facts.started.isoformat(timespec="seconds"),
-            "wall_seconds": round(time.monotonic() - facts.clock, 1),
+            "wall_seconds": round(self.wall_seconds(), 1),
             "train_seconds": round(history.train_seconds, 1),
             "steps_trained": history.steps[-1] if history.steps else 0, "best_step": self.best_step,
             "val_loss": round(self.best_loss, 4), "val_bpc": round(cr.bits_per_character(self.best_loss), 4),
@@ -206,8 +270,9 @@ class ValidationWatch(keras.callbacks.Callback):
             self.export_best()
         elif self.stalled % self.decay_patience == 0:
             rate = float(self.model.optimizer.learning_rate) / 2
-            self.model.optimizer.learning_rate = rate
+            self.model.optimizer.learning_rate = self.learning_rate = rate
             logger.info("validation loss stalled: learning rate halved to %g", rate)
+        self.save_state()
         if time.monotonic() > self.deadline:
             logger.warning("Time budget spent at step %d; stopping.", step)
             self.stop_reason = "time budget"
@@ -223,14 +288,19 @@ class ValidationWatch(keras.callbacks.Callback):
                 path.unlink()
 
 
-def train_recipe(facts: RunFacts, text: str, *, max_minutes: float, patience: int, decay_patience: int) -> dict:
-    """Train from scratch in `work_dir`, export the best checkpoint to `destination`; returns the provenance."""
+def train_recipe(facts: RunFacts, text: str, *, max_minutes: float, patience: int, decay_patience: int,
+                 resume: bool = False) -> dict:
+    """Train in `work_dir` (from scratch, or on from its last checkpoint with `resume`), export the best
+    checkpoint to `destination`; returns the provenance."""
     recipe = facts.recipe
-    shutil.rmtree(facts.work_dir, ignore_errors=True)
+    if not resume:
+        shutil.rmtree(facts.work_dir, ignore_errors=True)
     watch = ValidationWatch(facts, cr.TextConverter.from_text(text, recipe.config.model.max_vocab), patience=patience,
                             decay_patience=decay_patience, max_minutes=max_minutes)
+    if resume:
+        watch.restore_state()
     try:
-        cr.train(text, recipe.config, facts.work_dir, resume=False, callbacks=[watch], verbose=0,
+        cr.train(text, recipe.config, facts.work_dir, resume=resume, callbacks=[watch], verbose=0,
                  keep_checkpoints=None)
     except StopTraining:
         pass
@@ -266,6 +336,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--max_chars", type=int, default=None, help="train on the corpus head only (smoke tests)")
     parser.add_argument("--work_dir", type=Path, default=None, help="scratch run folder (default model/pretrain-NAME)")
     parser.add_argument("--destination", type=Path, default=None, help="default charrnn_lib/pretrained/NAME")
+    parser.add_argument("--resume", action="store_true",
+                        help="go on from the work folder's last checkpoint and watch state instead of starting over")
     parser.add_argument("--measure_only", action="store_true",
                         help="train nothing: measure the exported folder again and update its provenance")
     args = parser.parse_args(argv)
@@ -283,7 +355,7 @@ def main(argv: list[str] | None = None) -> int:
     facts = RunFacts(args.name, recipe, args.work_dir or REPOSITORY / "model" / f"pretrain-{args.name}",
                      destination, command, len(text))
     return _print_summary(train_recipe(facts, text, max_minutes=args.max_minutes, patience=args.patience,
-                                       decay_patience=args.decay_patience))
+                                       decay_patience=args.decay_patience, resume=args.resume))
 
 
 def _print_summary(provenance: dict) -> int:

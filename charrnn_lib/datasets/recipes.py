@@ -6,6 +6,7 @@ Each recipe is a plain function of its input, so a test can run it on a small ha
 from __future__ import annotations
 
 import fnmatch
+import itertools
 import json
 import os
 import re
@@ -118,6 +119,73 @@ def tang_quatrains(poem_files: Iterable[list[dict[str, Any]]], held_out_every: i
     return "".join(f"{poem}\n" for poem in training + held_out)
 
 
+STRAINS_MEMBERS = "package/dist/strains/json/poet.tang.*.json"  # the package's own 平仄 marks, ids as the poems
+_SERIES_NUMBER = re.compile("[一二三四五六七八九十百千〇○]+")  # 其一 in 留别四首 三: which poem of a series
+
+
+def verse_lines(poem: dict[str, Any]) -> list[str]:
+    """The lines of a poem whose paragraphs are all `N字，N字。` couplets with one N of 5 or 7; else []."""
+    paragraphs = poem.get("paragraphs") or []
+    lines = [line for paragraph in paragraphs for line in re.split("[，。]", paragraph)[:2]]
+    length = len(lines[0]) if lines else 0
+    couplet = re.compile(f"[{HAN_CHARACTERS}]{{{length}}}，[{HAN_CHARACTERS}]{{{length}}}。")
+    if length not in (5, 7) or not all(couplet.fullmatch(paragraph) for paragraph in paragraphs):
+        return []
+    return lines
+
+
+def follows_strains(marks: list[str]) -> bool:
+    """Do a poem's own 平仄 marks (one string per line; ○ either) follow a regulated pattern?
+
+    The rules that tell 近体 from 古体 at the fixed positions: 二四（六）分明 in each line, 对 and 粘 between lines
+    (on the 2nd character), even lines end 平 and the odd lines after the first end 仄.
+    """
+    def fits(mark: str, tone: str) -> bool:
+        return mark in (tone, "○")
+
+    def differ(a: str, b: str) -> bool:
+        return (fits(a, "平") and fits(b, "仄")) or (fits(a, "仄") and fits(b, "平"))
+
+    for number, line in enumerate(marks):  # from 0: odd numbers close a couplet
+        if not all(differ(a, b) for a, b in itertools.pairwise(line[1::2])):  # positions 2, 4 (and 6)
+            return False
+        if number % 2 and not (differ(marks[number - 1][1], line[1]) and fits(line[-1], "平")):
+            return False  # 对, and the couplet's rhyme
+        if number and number % 2 == 0 and (not fits(line[-1], "仄") or
+                                           (differ(marks[number - 1][1], line[1]) and "○" not in
+                                            marks[number - 1][1] + line[1])):
+            return False  # 粘, and an unrhymed odd line
+    return True
+
+
+def clean_title(title: str) -> str:
+    """A poem's title without editorial notes, series numbers (留别四首 三 → 留别四首) or `：`."""
+    parts = [part for part in _EDITORIAL_NOTE.sub("", title).split() if not _SERIES_NUMBER.fullmatch(part)]
+    return "".join(parts).replace("：", "").replace(":", "")
+
+
+def tang_regulated(poem_files: Iterable[list[dict[str, Any]]], strain_files: Iterable[list[dict[str, Any]]],
+                   held_out_every: int = 20) -> str:
+    """One regulated 五言/七言 绝句 or 律诗 per line as `题目：诗`, simplified, each text once, every
+    `held_out_every`-th poem moved to the end (held out).
+
+    A poem is kept when it has 4 or 8 lines of 5 or 7 Han characters and the package's own 平仄 marks for it
+    (`strains`, matched by id) follow `follows_strains`: an independent reading, not this library's.
+    """
+    marks_of = {entry["id"]: entry["strains"] for strains in strain_files for entry in strains}
+    kept = []
+    for poem in (poem for poems in poem_files for poem in poems):
+        lines = verse_lines(poem)
+        marks = [line for paragraph in marks_of.get(poem.get("id"), []) for line in re.split("[，。]", paragraph)[:2]]
+        if len(lines) in (4, 8) and [len(m) for m in marks] == [len(line) for line in lines] and \
+                follows_strains(marks):
+            kept.append(f"{clean_title(poem.get('title', ''))}：{''.join(poem['paragraphs'])}")
+    unique = list(dict.fromkeys(to_simplified("\n".join(kept)).split("\n"))) if kept else []
+    training = [poem for index, poem in enumerate(unique) if index % held_out_every != held_out_every - 1]
+    held_out = [poem for index, poem in enumerate(unique) if index % held_out_every == held_out_every - 1]
+    return "".join(f"{poem}\n" for poem in training + held_out)
+
+
 def tang300_poems(book: dict[str, Any]) -> str:
     """One poem per line as `形式：诗`, simplified, variant-reading notes and stray spaces removed."""
     lines = []
@@ -156,6 +224,8 @@ RECIPES: dict[str, Callable[[Path, Source], str]] = {
     "aozora": _from_text_file(strip_aozora),
     "tang_couplets": lambda raw, source: tang_couplets(read_tarball_json(raw, source.members)),
     "tang_quatrains": lambda raw, source: tang_quatrains(read_tarball_json(raw, source.members)),
+    "tang_regulated": lambda raw, source: tang_regulated(read_tarball_json(raw, source.members),
+                                                         read_tarball_json(raw, STRAINS_MEMBERS)),
     "tang300_poems": lambda raw, source: tang300_poems(read_tarball_json(raw, source.members)[0]),
     "python_stdlib": lambda raw, source: python_code(raw, source.max_characters),
 }
