@@ -16,8 +16,8 @@ def add_poem_parser(subparsers: argparse._SubParsersAction) -> None:
         description="Sample 五言 poems whose tones and rhyme follow a regulated pattern, enforced while sampling "
                     "· 在采样时强制平仄与押韵，写出合律的五言诗")
     add_weights_arguments(poem)
-    poem.add_argument("--form", choices=sorted(FORMS), default="wujue",
-                      help="wujue: 五言绝句, 4 lines; wulv: 五言律诗, 8 lines · 诗体 (default: %(default)s)")
+    poem.add_argument("--form", choices=list(FORMS), default="wujue",
+                      help="wujue 五言绝句, wulv 五言律诗, qijue 七言绝句, qilv 七言律诗 · 诗体 (default: %(default)s)")
     poem.add_argument("--pattern", choices=STARTS, default="zeqi",
                       help="pingqi 平起 or zeqi 仄起: the tone of line 1's second character · 起式 "
                            "(default: %(default)s)")

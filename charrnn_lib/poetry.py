@@ -120,15 +120,14 @@ def regulated_masks(converter: TextConverter, request: FormRequest, *, couplet_b
     """
     pattern = request.pattern
     rhyme_group = request.rhyme_group or best_rhyme_group(converter)
-    line_count = prosody.FORMS[pattern.form]
+    line_count, line_length = pattern.line_count, pattern.line_length
     _check_heads(converter, request.acrostic, line_count)
     han = np.zeros(converter.vocab_size, dtype=bool)  # the last id, <unk>, is never a character of the poem
     han[:len(converter.vocab)] = [_HAN_CHARACTER.fullmatch(entry) is not None for entry in converter.vocab]
     fitting: dict[tuple[str | None, bool], np.ndarray] = {}
     rows = []
-    requirements = prosody.position_requirements(pattern.form, pattern.start, pattern.first_line_rhymed)
-    for index, rule in enumerate(requirements):
-        line, position = divmod(index, 5)  # both from 0
+    for index, rule in enumerate(pattern.requirements()):
+        line, position = divmod(index, line_length)  # both from 0
         if (rule.tone, rule.rhyme) not in fitting:
             group = rhyme_group if rule.rhyme else None
             fits = prosody.characters_fitting(converter.vocab, rule.tone, group, strict=request.strict)
@@ -143,7 +142,7 @@ def regulated_masks(converter: TextConverter, request: FormRequest, *, couplet_b
         if position == 0 and request.acrostic:
             allowed = _head_mask(converter, request.acrostic[line], allowed, line, pattern)
         rows.append(allowed)
-        if position == 4:
+        if position == line_length - 1:
             rows.append(_only(converter, "，" if line % 2 == 0 else "。"))
             if line % 2 == 1 and line < line_count - 1 and couplet_break:
                 rows.append(_only(converter, couplet_break))

@@ -81,7 +81,7 @@ def line_faults_without_triple_level_tail(line, line_type):
 
 
 def position_mask(converter, pattern, rhyme_group, line, position, *, han_only=True, unk=False, rhyme="right"):
-    rule = prosody.position_requirements(pattern.form, pattern.start, pattern.first_line_rhymed)[
+    rule = pattern.requirements()[
         (line - 1) * 5 + position - 1]
     fitting = np.array(prosody.characters_fitting(converter.vocab, rule.tone, rhyme_group if rule.rhyme else None))
     if rhyme == "never":

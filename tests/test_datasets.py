@@ -365,3 +365,47 @@ def test_cli_lists_prepares_locates_and_counts(folders, capsys):
 
     with pytest.raises(DatasetError, match="Unknown corpus"):
         run_cli("data", "stats", "klingon")
+
+
+def test_follows_strains_reads_the_fixed_positions_of_a_regulated_poem():
+    # 《登鹳雀楼》 as the package marks it: 仄起, even lines 平, 粘 and 对 on the 2nd character.
+    marks = ["仄仄平平仄", "平平仄仄平", "仄平平仄仄", "○仄仄平平"]
+    assert recipes.follows_strains(marks)
+    assert recipes.follows_strains(["平平仄仄仄平平", "仄仄平平仄仄平", "仄仄平平平仄仄", "平平仄仄仄平平"])  # 七绝
+    assert not recipes.follows_strains(marks[:2] + marks[:2])  # couplet 2 repeats couplet 1: 失粘
+    assert not recipes.follows_strains(["仄仄平平仄", "仄仄平平平", *marks[2:]])  # 失对
+    assert not recipes.follows_strains(["仄仄平平仄", "平平仄仄仄", *marks[2:]])  # an even line ending 仄
+    assert not recipes.follows_strains(["仄仄仄仄仄", *marks[1:]])  # 2nd and 4th alike
+    assert recipes.follows_strains(["仄○平平仄", *marks[1:]])  # ○ (either) fits any fixed position
+
+
+def test_clean_title_drops_notes_series_numbers_and_colons():
+    assert recipes.clean_title("留別四首 三") == "留別四首"
+    assert recipes.clean_title("雜曲歌辭 長干行") == "雜曲歌辭長干行"
+    assert recipes.clean_title("俯吐蕃禁門（項云「俯」當作「附」）") == "俯吐蕃禁門"
+    assert recipes.clean_title("詠：雪") == "詠雪"
+
+
+def test_tang_regulated_keeps_titled_regulated_poems_by_their_own_marks_with_every_20th_held_out():
+    poems = [
+        {"id": "a", "title": "登鸛雀樓", "paragraphs": ["白日依山盡，黃河入海流。", "欲窮千里目，更上一層樓。"]},
+        {"id": "b", "title": "早發白帝城", "paragraphs": ["朝辭白帝彩雲間，千里江陵一日還。",
+                                                    "兩岸猿聲啼不住，輕舟已過萬重山。"]},
+        {"id": "c", "title": "古絕", "paragraphs": ["白日依山盡，黃河入海流。", "欲窮千里目，更上一層樓。"]},
+        {"id": "d", "title": "無標記", "paragraphs": ["白日依山盡，黃河入海流。", "欲窮千里目，更上一層樓。"]},
+        {"id": "e", "title": "六句", "paragraphs": ["白日依山盡，黃河入海流。"] * 3},
+    ]
+    strains = [
+        {"id": "a", "strains": ["仄仄平平仄，平平仄仄平。", "仄平平仄仄，○仄仄平平。"]},
+        {"id": "b", "strains": ["平平仄仄仄平平，仄仄平平仄仄平。", "仄仄平平平仄仄，平平仄仄仄平平。"]},
+        {"id": "c", "strains": ["仄仄平平仄，平平仄仄平。", "仄仄平平仄，平平仄仄平。"]},  # 失粘: not regulated
+        {"id": "e", "strains": ["仄仄平平仄，平平仄仄平。"] * 3},
+    ]
+    assert recipes.tang_regulated([poems], [strains]).splitlines() == [
+        "登鹳雀楼：白日依山尽，黄河入海流。欲穷千里目，更上一层楼。",
+        "早发白帝城：朝辞白帝彩云间，千里江陵一日还。两岸猿声啼不住，轻舟已过万重山。"]
+    many = [{"id": str(n), "title": "題", "paragraphs": [f"{a}日依山盡，黃河入海流。", "欲窮千里目，更上一層樓。"]}
+            for n, a in enumerate("一二三四五六七八九十")]
+    marks = [{"id": str(n), "strains": strains[0]["strains"]} for n in range(10)]
+    lines = recipes.tang_regulated([many], [marks], held_out_every=4).splitlines()
+    assert [line[2] for line in lines] == list("一二三五六七九十四八")

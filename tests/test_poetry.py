@@ -139,7 +139,7 @@ def test_log_likelihood_is_the_models_own_next_character_probability(poet):
 
 def test_strict_keeps_characters_with_both_readings_off_the_fixed_positions(poet):
     pattern = prosody.Pattern("wujue", "zeqi")
-    rules = prosody.position_requirements(pattern.form, pattern.start, pattern.first_line_rhymed)
+    rules = pattern.requirements()
     lenient, strict = (write_regulated(poet, FormRequest(pattern, strict=flag), num_samples=40, seed=4)
                        for flag in (False, True))
 

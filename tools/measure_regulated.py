@@ -44,7 +44,7 @@ def strict_rate(poems: list[str], pattern: prosody.Pattern) -> float:
     The check lets a character with both readings (中) fit either class, as the masks do; this stricter count
     shows how much of the pass rate rests on such characters.
     """
-    rules = prosody.position_requirements(pattern.form, pattern.start, pattern.first_line_rhymed)
+    rules = pattern.requirements()
     strict = 0
     for poem in poems:
         characters = [char for char in poem if char not in "，。\n"]

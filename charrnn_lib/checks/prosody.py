@@ -145,7 +145,7 @@ def _position_mask_hint(case: Case, got: Any) -> Hint | None:
         return Hint("Only Han characters may take a character position: punctuation, line breaks and letters "
                     "(whose class is unknown) must be False.",
                     "字的位置只能放汉字：标点、换行和字母（声调未知）都必须为 False。")
-    rule = prosody.position_requirements(pattern.form, pattern.start, pattern.first_line_rhymed)[
+    rule = pattern.requirements()[
         (line - 1) * 5 + position - 1]
     tone_only = np.array([*prosody.characters_fitting(vocab, rule.tone), False])
     if rule.rhyme and values_equal(tone_only, got):
