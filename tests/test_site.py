@@ -106,6 +106,23 @@ def test_answers_are_cut_into_code_and_answer_pieces() -> None:
     assert charrnn_site.answer_segments(code) == [(False, "def f(x):"), (True, "    return x"), (False, "\nf(1)")]
 
 
+def test_a_widget_output_becomes_a_note_and_an_answer_a_stub(tmp_path: Path) -> None:
+    notebook = nbformat.v4.new_notebook()
+    notebook.metadata["widgets"] = {"application/vnd.jupyter.widget-state+json": {"state": {}}}
+    cell = nbformat.v4.new_code_cell("def f():\n    ### BEGIN SOLUTION\n    return 1\n    ### END SOLUTION\nf()")
+    cell.outputs = [nbformat.v4.new_output("display_data", data={
+        build_site.WIDGET_VIEW: {"model_id": "abc", "version_major": 2, "version_minor": 0},
+        "text/plain": "interactive(children=(…))"})]
+    notebook.cells = [cell]
+    nbformat.write(notebook, tmp_path / "lesson.ipynb")
+    folded, omitted = (build_site.lesson_notebook(tmp_path / "lesson.ipynb", answers) for answers in ("fold", "omit"))
+    assert "widgets" not in folded.metadata
+    assert folded.cells[0].outputs[0].data == {"text/plain": build_site.WIDGET_NOTE}
+    assert folded.cells[0].source == cell.source
+    assert omitted.cells[0].source.splitlines() == ["def f():", "    # YOUR CODE HERE / 在此编写代码",
+                                                    "    raise NotImplementedError()", "f()"]
+
+
 def test_site_has_every_lesson_the_glossary_and_the_data_pages(site: Path) -> None:
     built = set(pages(site))
     assert {f"notebooks/solutions/{path.stem}.html" for path in SOLUTIONS} <= built

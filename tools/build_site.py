@@ -238,8 +238,8 @@ def subset_font(html: Path) -> None:
     subset.save_font(font, str(html / FONT_OUT), options)
 
 
-def assemble(src: Path, answers: str) -> tuple[list[tuple[str, str]], list[str]]:
-    """Write the site's sources into `src`; returns the lessons (name, title) and the other pages' paths."""
+def assemble(src: Path, answers: str) -> list[tuple[str, str]]:
+    """Write the site's sources into `src`; returns the lessons as (name, title)."""
     lessons, texts = [], {}
     for path in sorted((ROOT / SOLUTIONS).glob("*.ipynb")):
         notebook = lesson_notebook(path, answers)
@@ -265,7 +265,7 @@ def assemble(src: Path, answers: str) -> tuple[list[tuple[str, str]], list[str]]
             if not (src / linked).exists():
                 copy_file(linked, src / linked)
     (src / "index.md").write_text(landing_page(lessons, pages, answers), encoding="utf-8")
-    return lessons, pages
+    return lessons
 
 
 def build(out: Path, answers: str = "fold", *, warnings_are_errors: bool = False) -> Site:
@@ -275,7 +275,7 @@ def build(out: Path, answers: str = "fold", *, warnings_are_errors: bool = False
     started = time.perf_counter()
     for folder in ("src", "static", "extra", "html", "doctrees"):
         shutil.rmtree(out / folder, ignore_errors=True)
-    lessons, _ = assemble(out / "src", answers)
+    lessons = assemble(out / "src", answers)
     for exercise in sorted((ROOT / EXERCISES).glob("*.ipynb")):
         copy_file(f"{EXERCISES}/{exercise.name}", out / "extra" / EXERCISES / exercise.name)
     unpack_mathjax(mathjax_tarball(ROOT / "build" / "cache"), out / "static")
@@ -289,6 +289,8 @@ def build(out: Path, answers: str = "fold", *, warnings_are_errors: bool = False
         raise SiteError(f"sphinx-build failed with status {app.statuscode} · 网站构建失败")
     html = out / "html"
     subset_font(html)
+    for source_map in html.glob("_static/**/*.map"):  # the theme's source maps: only a debugger would load them
+        source_map.unlink()
     pages = [path for path in html.rglob("*.html") if not path.relative_to(html).as_posix().startswith("_")]
     return Site(html=html, pages=len(pages), lessons=len(lessons),
                 folded=sum(path.read_text(encoding="utf-8").count('class="charrnn-answer"')
