@@ -175,10 +175,10 @@ def landing_page(lessons: list[tuple[str, str]], pages: list[str], answers: str)
         number = name.split("_", 1)[0]
         download = f'<a href="{EXERCISES}/{name}.ipynb" download>{name}.ipynb</a>'
         rows.append(f"| {number} | [{title}]({SOLUTIONS}/{name}.ipynb) | {download} |")
-    toctree = ["```{toctree}", ":hidden:", ":caption: Lessons · 课程", ""]
-    toctree += [f"{SOLUTIONS}/{name}" for name, _ in lessons] + ["```", "", "```{toctree}",
-                                                                  ":caption: Glossary and data · 术语与数据", ""]
-    toctree += [page.removesuffix(".md") for page in pages] + ["```"]
+    toctree = ["```{toctree}", ":hidden:", ":caption: Lessons · 课程", "",
+               *(f"{SOLUTIONS}/{name}" for name, _ in lessons), "```", "",
+               "```{toctree}", ":caption: Glossary and data · 术语与数据", ":maxdepth: 1", "",
+               *(page.removesuffix(".md") for page in pages), "```"]
     text = (BOOK / "index.md").read_text(encoding="utf-8")
     for key, value in {"commands": commands, "answers": ANSWERS_NOTE[answers], "lessons": "\n".join(rows),
                        "toctree": "\n".join(toctree)}.items():
