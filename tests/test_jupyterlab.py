@@ -10,6 +10,7 @@ sampler (charrnn_lib/lessons/interactive.py) must render its controls and print 
 
 from __future__ import annotations
 
+import json
 import os
 import secrets
 import shutil
@@ -88,9 +89,10 @@ def corpus_skips() -> dict[str, dict[str, str]]:
                 if marker is not None and cell is not None:
                     skips.setdefault(item.path.name, {})[cell.get("id")] = marker.kwargs.get("reason", "")
 
-    code = pytest.main(["--nbval", "--collect-only", "-p", "no:terminal", "-p", "no:xdist", "--rootdir", str(ROOT),
+    code = pytest.main(["--nbval", "--collect-only", "-qq", "-p", "no:xdist", "--rootdir", str(ROOT),
                         str(ROOT / "notebooks" / "solutions")], plugins=[Recorder()])
-    assert code == pytest.ExitCode.OK, f"collecting the notebooks under nbval failed: {code}"
+    if code != pytest.ExitCode.OK:
+        raise SystemExit(f"collecting the notebooks under nbval failed: {code}")
     return skips
 
 
@@ -155,7 +157,10 @@ def app(lab: str) -> Iterator[Any]:
 
 @pytest.fixture(scope="module")
 def skips() -> dict[str, dict[str, str]]:
-    return corpus_skips()
+    """corpus_skips(), collected in a process of its own (a pytest run inside this one would share its state)."""
+    run = subprocess.run([sys.executable, __file__], cwd=ROOT, capture_output=True, text=True)
+    assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-3000:]
+    return json.loads(run.stdout.splitlines()[-1])
 
 
 def check_sampler(driver: Any, index: int) -> str:
@@ -203,3 +208,7 @@ def test_notebook_runs_in_jupyterlab(app: Any, skips: dict[str, dict[str, str]],
     sampler_cells = [cell for cell in nbformat.read(notebook, as_version=4).cells
                      if cell.cell_type == "code" and "sampler_controls(" in cell.source and cell.id in run_ids]
     assert len(samples) >= len(sampler_cells), "a cell calls the interactive sampler, but no widget appeared"
+
+
+if __name__ == "__main__":  # the skips fixture runs this file to collect the notebooks in a process of its own
+    print(json.dumps(corpus_skips()))
