@@ -5,8 +5,10 @@ BIN := $(VENV)/bin
 # Extras: cpu (tensorflow-cpu) by default; `make install EXTRAS=gpu,dev` for NVIDIA GPUs.
 EXTRAS ?= cpu,dev
 POEM_STEPS ?= 2000
+# The site shows each exercise answer folded ("Show the answer"); `make site SITE_ANSWERS=omit` leaves them out.
+SITE_ANSWERS ?= fold
 
-.PHONY: install poem test lab lint notebooks exercises assets bench clean
+.PHONY: install poem test lab lint notebooks exercises assets bench clean site
 
 install: $(VENV)/.installed
 
@@ -25,9 +27,21 @@ poem: install
 		--max_steps $(POEM_STEPS) --save_every_n 500 --log_every_n 100 --seed 1
 	$(BIN)/charrnn sample --checkpoint_path model/poem --start_string 春 --max_length 60 --seed 1
 
-# Everything CI checks: lint, unit tests, exercise drift, bilingual lint, diagrams, and nbval on the solutions.
+# The course as a static site in build/site/html, from the committed notebooks and their outputs (nothing is run).
+# Open it with: python3 -m http.server --bind 127.0.0.1 --directory build/site/html 8000
+site: $(VENV)/.site-installed
+	$(BIN)/python tools/build_site.py --answers $(SITE_ANSWERS)
+
+# The site's own extra (Sphinx, myst-nb, fontTools), into the same .venv; no TensorFlow is needed to build it.
+$(VENV)/.site-installed: pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet -e ".[site]"
+	touch $@
+
+# Everything CI checks: lint, unit tests, exercise drift, bilingual lint, diagrams, nbval on the solutions, and the
+# browser checks (the site and every lesson in JupyterLab, in Chromium; skipped with a reason where it is missing).
 # --dist loadfile: nbval runs a notebook's cells in order in one kernel, so each notebook stays on one worker.
-test: install lint
+test: install $(VENV)/.site-installed lint
 	CHARRNN_QUICK=1 CHARRNN_STRICT=1 $(BIN)/python -m pytest -n 2 --dist loadfile --nbval -rs --durations=15 tests notebooks/solutions
 
 # Open the course in JupyterLab: notebooks/exercises to learn, notebooks/solutions to teach.
