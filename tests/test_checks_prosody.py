@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 import numpy as np
+import opencc
 import pytest
 from check_helpers import failure_line, only_line, stub
 
@@ -43,6 +44,16 @@ def mark_tones_first_group_only(line):
     for character in line:
         groups = sorted(prosody.rhyme_groups(character))
         marks += "？" if not groups else "平" if groups[0] in LEVEL_GROUPS else "仄"
+    return marks
+
+
+def mark_tones_from_every_table_reading(line):
+    """The 平水韵's every reading (the traditional form's groups): 中 wherever the table lists both classes."""
+    marks = ""
+    for character in line:
+        groups = prosody.table_groups(opencc.OpenCC("s2t").convert(character)) | prosody.table_groups(character)
+        level, oblique = bool(groups & LEVEL_GROUPS), bool(groups - LEVEL_GROUPS)
+        marks += "中" if level and oblique else "平" if level else "仄" if oblique else "？"
     return marks
 
 
@@ -162,6 +173,7 @@ def test_stubs_are_not_attempted_yet(check, capsys):
 @pytest.mark.parametrize(("check", "function", "hint"), [
     (checks.check_mark_tones, mark_tones_by_mandarin, "入声"),
     (checks.check_mark_tones, mark_tones_first_group_only, "all of its groups"),
+    (checks.check_mark_tones, mark_tones_from_every_table_reading, "common readings"),
     (checks.check_mark_tones, mark_tones_as_list, "one string"),
     (checks.check_line_faults, line_faults_both_fits_neither, "中 character"),
     (checks.check_line_faults, line_faults_lone_level_everywhere, "only a 平平仄仄平 line"),

@@ -12,8 +12,8 @@ from charrnn_lib.checks.core import Case, CheckResult, Hint, run_check, values_e
 from charrnn_lib.poetry import FormRequest, regulated_masks
 from charrnn_lib.text import TextConverter
 
-# Lines with 入声 characters Mandarin reads as level (白 国 一 出 十 石 竹 月 ...), and characters the 平水韵
-# lists under both classes (看 忘 过 听 思 ...).
+# Lines with 入声 characters Mandarin reads as level (白 国 一 出 十 石 竹 月 ...), characters Tang poets read
+# both ways (看 思 三 相: 中), and 不, which the 平水韵 also lists under a level group but verse reads 仄.
 MARK_LINES = ("白日依山尽", "国破山河在", "一去二三里", "出门看落月", "竹石思故国", "春风不相识")
 # (line, its line type): lines that keep the rules, break 二四分明, 孤平 or 三平尾, and lines with a 中 character.
 FAULT_LINES = (
@@ -62,6 +62,12 @@ def _mark_tones_hint(case: Case, got: Any) -> Hint | None:
                     "not from pinyin.",
                     "有些仄声字被标成了平：普通话声调会把古入声字读成平声，例如白、国、一都是仄声。请用平水韵韵部"
                     "（cr.prosody.rhyme_groups）判断，不要用拼音。")
+    if wrong and all(want in "平仄" and have == "中" for want, have in wrong):
+        return Hint("Some characters came out 中 that Tang poets read one way only: the rhyme table lists every "
+                    "reading a character ever had (不 under a level group too), but in verse 不 is 仄. Take the "
+                    "groups from cr.prosody.rhyme_groups, which keeps only a character's common readings.",
+                    "有些字被标成了“中”，其实唐代诗人只按一种读法用它：韵表收录一个字历来的所有读音（“不”也收在"
+                    "平声韵部里），但在诗里“不”是仄声。请用 cr.prosody.rhyme_groups 取韵部，它只保留一个字通常的读法。")
     if wrong and all(want == "中" for want, _ in wrong):
         return Hint("A character listed under a 平 group and a 仄 group (看, 思) is 中: it fits either class. "
                     "Look at all of its groups, not only the first.",
