@@ -44,9 +44,16 @@ $(VENV)/.site-installed: pyproject.toml
 test: install $(VENV)/.site-installed lint
 	CHARRNN_QUICK=1 CHARRNN_STRICT=1 $(BIN)/python -m pytest -n 2 --dist loadfile --nbval -rs --durations=15 tests notebooks/solutions
 
-# Open the course in JupyterLab: notebooks/exercises to learn, notebooks/solutions to teach.
+# Open the course in JupyterLab: notebooks/exercises to learn, notebooks/solutions to teach. JupyterLab refuses to
+# run as root (containers, cloud VMs, classroom images) unless told to, so --allow-root is added for root only.
+# LAB_ARGS passes anything else: make lab LAB_ARGS="--ip 0.0.0.0 --no-browser" in a container. Only warnings and the
+# URL to open are shown, so that the URL is the first thing printed.
+LAB_ARGS ?=
+LAB_AS_ROOT = $(if $(filter 0,$(shell id -u)),--allow-root)
 lab: install
-	$(BIN)/jupyter lab notebooks
+	@echo "JupyterLab: open the URL with ?token= printed below; notebooks/exercises to learn, notebooks/solutions to teach."
+	@echo "JupyterLab：请在浏览器中打开下方带 ?token= 的网址；学习用 notebooks/exercises，授课用 notebooks/solutions。"
+	$(strip $(BIN)/jupyter lab notebooks $(LAB_AS_ROOT) --ServerApp.log_level=WARN --LabApp.log_level=WARN $(LAB_ARGS))
 
 lint: install
 	$(BIN)/ruff check .

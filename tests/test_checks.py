@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import collections
+import re
 
 import numpy as np
 import pytest
@@ -101,6 +102,14 @@ def test_an_exception_is_reported_and_explained_not_raised(capsys):
     assert "NameError" in line and "did you run the cells above" in line and "运行出错" in line
 
 
+def test_a_library_not_implemented_error_with_a_message_is_an_error_not_a_stub(capsys):
+    def unsupported(ids, depth):
+        raise NotImplementedError("sparse one-hot is not implemented for this dtype")
+
+    result = checks.check_one_hot(unsupported)
+    assert result.status is Status.ERROR and "sparse one-hot is not implemented" in only_line(capsys)
+
+
 def test_the_first_failing_case_is_reported_and_later_cases_are_not_run(capsys):
     calls = []
 
@@ -161,3 +170,46 @@ def test_strict_mode_raises_on_fail_and_error_but_not_on_pass_or_stub(monkeypatc
 def test_strict_checks_reads_charrnn_strict(monkeypatch, value, strict):
     monkeypatch.setenv("CHARRNN_STRICT", value)
     assert strict_checks() is strict
+
+
+# --- when_attempted: a lesson cell that uses a learner's function after its check ---------------------------------
+def train_one_pass(batches):
+    return [train_step(batch) for batch in batches]  # finished, but it calls the untouched stub below
+
+
+def train_step(batch):
+    raise NotImplementedError()
+
+
+def test_an_untouched_stub_prints_the_not_attempted_line_naming_it_and_skips_the_rest(capsys):
+    ran_on = []
+    with checks.when_attempted() as attempt:
+        losses = train_one_pass([1, 2])
+        ran_on.append(losses)
+    line = only_line(capsys)
+    assert not attempt.finished and ran_on == []
+    assert line.startswith("… train_step: not attempted yet") and "尚未作答" in line
+    assert "the rest of this cell is skipped" in line and "本单元格的其余部分暂不运行" in line
+
+
+def test_finished_code_runs_the_whole_block_and_prints_nothing(capsys):
+    with checks.when_attempted() as attempt:
+        total = sum([1, 2])
+    assert attempt.finished and total == 3 and capsys.readouterr().out == ""
+
+
+@pytest.mark.parametrize("error", [ValueError("shapes (3,) and (4,) not aligned"), NotImplementedError("no kernel")])
+def test_a_real_error_in_finished_code_keeps_its_traceback(error, capsys):
+    def finished(batch):
+        raise error
+
+    with pytest.raises(type(error), match=re.escape(str(error))), checks.when_attempted() as attempt:
+        finished(1)
+    assert not attempt.finished and capsys.readouterr().out == ""
+
+
+def test_a_stub_is_not_attempted_even_in_strict_mode(monkeypatch, capsys):
+    monkeypatch.setenv("CHARRNN_STRICT", "1")
+    with checks.when_attempted() as attempt:
+        train_step(1)
+    assert not attempt.finished and only_line(capsys).startswith("… train_step")

@@ -35,6 +35,7 @@ def solution_notebook() -> nbformat.NotebookNode:
     notebook = new_notebook()
     notebook.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
     notebook.metadata["language_info"] = {"name": "python", "version": "3.11.7"}
+    notebook.metadata["charrnn"] = {"needs_corpora": ["tang"]}
     title = new_markdown_cell("# One-hot · 独热编码")
     exercise = new_code_cell(SOLUTION_CODE, execution_count=4)
     exercise.outputs = [new_output("execute_result", data={"text/plain": "array([[0., 1.]])"}, execution_count=4)]
@@ -79,7 +80,8 @@ def test_ids_are_kept_outputs_cleared_and_metadata_minimal():
     assert code.outputs == [] and code.execution_count is None
     assert code.metadata == {"tags": ["nbval-ignore-output"]}
     assert dict(exercise.metadata) == {"kernelspec": {"name": "python3", "display_name": "Python 3",
-                                                      "language": "python"}}
+                                                      "language": "python"},
+                                       "charrnn": {"needs_corpora": ["tang"]}}  # a run without tang is skipped
 
 
 def test_output_is_nbformat_text_with_a_final_newline_and_repeatable(tmp_path):

@@ -7,8 +7,9 @@ In code cells, each `### BEGIN SOLUTION` … `### END SOLUTION` region becomes a
 marker's indentation, and each `### BEGIN HIDDEN TESTS` … `### END HIDDEN TESTS` region is removed.
 Markers in markdown or raw cells are refused (nbgrader would turn them into "YOUR ANSWER HERE"; the
 course keeps written answers out of the exercises instead). Outputs, execution counts and all
-metadata except the kernelspec and cell tags are dropped; cell ids are kept. Exit codes: 0 done,
-1 exercises out of date (--check), 2 a notebook cannot be converted.
+metadata except the kernelspec, the course's `charrnn` entry (the corpora a lesson needs, so a run
+without them is skipped as the solution's is) and cell tags are dropped; cell ids are kept. Exit codes:
+0 done, 1 exercises out of date (--check), 2 a notebook cannot be converted.
 """
 
 from __future__ import annotations
@@ -39,6 +40,7 @@ DELIMITERS = ("BEGIN SOLUTION", "END SOLUTION", "BEGIN HIDDEN TESTS", "END HIDDE
 CODE_STUB = ("# YOUR CODE HERE / 在此编写代码", "raise NotImplementedError()")
 NOTICE_CELL_ID = "generated-notice"
 KEPT_CELL_METADATA = ("tags",)
+KEPT_NOTEBOOK_METADATA = ("kernelspec", "charrnn")
 
 
 class ExerciseError(CharRNNError):
@@ -122,8 +124,8 @@ def exercise_cell(cell: nbformat.NotebookNode, where: str) -> nbformat.NotebookN
 def make_exercise(solution: nbformat.NotebookNode, name: str) -> nbformat.NotebookNode:
     """The exercise notebook for the solution notebook called `name`."""
     exercise = nbformat.v4.new_notebook()
-    if "kernelspec" in solution.metadata:
-        exercise.metadata["kernelspec"] = solution.metadata.kernelspec
+    exercise.metadata.update({key: solution.metadata[key] for key in KEPT_NOTEBOOK_METADATA
+                              if key in solution.metadata})
     exercise.cells = [notice_cell(name)] + [
         exercise_cell(cell, f"{name}, cell {index}") for index, cell in enumerate(solution.cells)
     ]

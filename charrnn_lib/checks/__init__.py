@@ -3,11 +3,22 @@
 A lesson's checks live in one module named after the library module the lesson re-implements
 (`text` for lesson 1) and are re-exported here, so notebooks call `cr.checks.check_one_hot(one_hot)`.
 A new check is a function that builds `Case(learner_function, args, expected)` from the library's
-reference and returns `run_check("exercise_name", cases, hint=...)`; see `checks/text.py`.
+reference and returns `run_check("exercise_name", cases, hint=...)`; see `checks/text.py`. A lesson cell
+that uses a learner's function after its check wraps that use in `with cr.checks.when_attempted():`.
 """
 
 from charrnn_lib.checks.batches import check_batch_generator, check_count_batches, check_split_train_validation
-from charrnn_lib.checks.core import Case, CheckFailure, CheckResult, Hint, Status, run_check, values_equal
+from charrnn_lib.checks.core import (
+    Attempt,
+    Case,
+    CheckFailure,
+    CheckResult,
+    Hint,
+    Status,
+    run_check,
+    values_equal,
+    when_attempted,
+)
 from charrnn_lib.checks.experiments import check_best_validation_bpc, check_unigram_bits_per_character
 from charrnn_lib.checks.gradients import check_clip_by_global_norm, check_global_norm
 from charrnn_lib.checks.inside import check_quote_unit
@@ -31,6 +42,7 @@ from charrnn_lib.checks.training import (
 )
 
 __all__ = [
+    "Attempt",
     "Case",
     "CheckFailure",
     "CheckResult",
@@ -66,4 +78,5 @@ __all__ = [
     "check_validation_loss",
     "run_check",
     "values_equal",
+    "when_attempted",
 ]

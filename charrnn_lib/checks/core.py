@@ -3,7 +3,9 @@
 A check never shows a learner a traceback: it prints one bilingual line that starts with
 ✓ (pass), ✗ (fail), ⚠ (error) or … (not attempted) and returns a `CheckResult`. With
 CHARRNN_STRICT=1 (the test command) a fail or an error also raises `CheckFailure`, so the
-solution notebooks' tests catch a broken reference solution.
+solution notebooks' tests catch a broken reference solution. A lesson cell that goes on to use
+a learner's function runs that part under `when_attempted()`, so an untouched stub costs the
+cell one line instead of stopping "Run All" there.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ import dataclasses
 import enum
 import re
 from collections.abc import Callable, Iterable
+from types import TracebackType
 from typing import Any, NamedTuple
 
 import numpy as np
@@ -92,6 +95,8 @@ _ERROR_EXPLANATIONS: tuple[tuple[type[BaseException], Hint], ...] = (
     (ZeroDivisionError, Hint("Something was divided by zero: check the sizes and counts you divide by.",
                              "出现了除以零：请检查作为除数的大小和计数。")),
 )
+NOT_ATTEMPTED = Hint("not attempted yet — replace `raise NotImplementedError()` with your code",
+                     "尚未作答：请把 `raise NotImplementedError()` 换成你的代码")
 _GENERIC_EXPLANATION = Hint("Fix the cause named in the message, then rerun this cell.",
                             "请根据错误信息修改代码，然后重新运行本单元格。")
 
@@ -110,11 +115,10 @@ def run_check(exercise: str, cases: Iterable[Case], *, compare: Compare | None =
         call = describe_call(case)
         try:
             got = case.function(*copy.deepcopy(case.args))
-        except NotImplementedError:
-            return _report(exercise, Status.NOT_ATTEMPTED, (
-                f"{exercise}: not attempted yet — replace `raise NotImplementedError()` with your code"
-                " · 尚未作答：请把 `raise NotImplementedError()` 换成你的代码"))
         except Exception as error:
+            if is_untouched_stub(error):
+                return _report(exercise, Status.NOT_ATTEMPTED,
+                               f"{exercise}: {NOT_ATTEMPTED.english} · {NOT_ATTEMPTED.chinese}")
             explanation = explain_error(error)
             return _report(exercise, Status.ERROR, (
                 f"{exercise}: your code raised an error · 代码运行出错 — {call} raised "
@@ -127,6 +131,48 @@ def run_check(exercise: str, cases: Iterable[Case], *, compare: Compare | None =
                 f"{exercise}: wrong answer · 答案有误 — {call}: expected · 期望 {preview(case.expected)}, "
                 f"got · 实际 {preview(got)}.{advice_text}"))
     return _report(exercise, Status.PASS, f"{exercise}: all {count} cases pass · 全部 {count} 个测试用例通过")
+
+
+def is_untouched_stub(error: BaseException) -> bool:
+    """The one rule for "not attempted": the bare `raise NotImplementedError()` of a generated stub.
+
+    Libraries raise NotImplementedError with a message that says what is missing; that is a real error.
+    """
+    return type(error) is NotImplementedError and not error.args
+
+
+@dataclasses.dataclass
+class Attempt:
+    """A block of a lesson cell that uses a learner's functions; `finished` once it ran to its end.
+
+    An untouched stub inside it prints the not-attempted line and skips the rest of the block; any other
+    error, in the learner's finished code or anywhere else, propagates with its traceback.
+    """
+
+    finished: bool = False
+
+    def __enter__(self) -> Attempt:
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, error: BaseException | None,
+                 traceback: TracebackType | None) -> bool:
+        if error is None:
+            self.finished = True
+            return False
+        if not is_untouched_stub(error):
+            return False
+        while traceback.tb_next is not None:  # the innermost frame is the stub's own function
+            traceback = traceback.tb_next
+        exercise = traceback.tb_frame.f_code.co_name
+        _report(exercise, Status.NOT_ATTEMPTED, (
+            f"{exercise}: {NOT_ATTEMPTED.english}; until then the rest of this cell is skipped · "
+            f"{NOT_ATTEMPTED.chinese}；在此之前，本单元格的其余部分暂不运行"))
+        return True
+
+
+def when_attempted() -> Attempt:
+    """`with cr.checks.when_attempted():` runs what follows only when the learner's functions are written."""
+    return Attempt()
 
 
 def values_equal(expected: Any, got: Any) -> bool:
