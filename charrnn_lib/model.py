@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 import keras
 import numpy as np
+import tensorflow as tf
 
 from charrnn_lib.config import ModelConfig, require_keep_prob, require_positive_whole_numbers
 from charrnn_lib.errors import ConfigError
@@ -145,3 +146,57 @@ def fresh_state(model: keras.Model) -> Iterator[None]:
     finally:
         for variable, value in zip(states, carried, strict=True):
             variable.assign(value)
+
+
+# --- One character at a time: the layer chain `build_model` makes, read in one place -----------------------------
+
+_CHAIN = (keras.layers.Embedding, OneHot, keras.layers.RNN, keras.layers.Dropout, keras.layers.Dense)
+
+
+def _require_chain(model: keras.Model) -> None:
+    """Refuse a model that is not the chain `build_model` makes: ids → embedding or one-hot → RNNs → Dense logits.
+
+    The step function walks that chain layer by layer, so a layer of any other kind would be skipped or misread.
+    """
+    odd = [layer.name for layer in model.layers[1:] if not isinstance(layer, _CHAIN)]
+    if odd or not isinstance(model.layers[-1], keras.layers.Dense):
+        found = odd or [model.layers[-1].name]
+        raise ConfigError(
+            f"This model is not the char-RNN chain build_model makes (ending in a Dense logits layer); it has "
+            f"{found}. Build it with build_char_rnn or build_model.",
+            f"这个模型不是 build_model 构建的字符 RNN 链（以 Dense logits 层结尾）；它含有 {found}。"
+            f"请用 build_char_rnn 或 build_model 构建。",
+        )
+
+
+StepFunction = Callable[[tf.Tensor, list[list[tf.Tensor]]], tuple[tf.Tensor, list[list[tf.Tensor]]]]
+
+
+def step_function(model: keras.Model) -> StepFunction:
+    """`step(ids (batch,), states) -> (logits (batch, vocab_size), states)`: the model for one character.
+
+    Stepping the cells directly (same layers, same weights) skips the time loop a recurrent layer runs even for a
+    sequence of length 1, which is most of the cost of a batch-1 step, and works at any batch size. The states
+    are explicit, so the state the model carries between batches is never touched; `zero_states` starts them.
+    """
+    _require_chain(model)
+    layers = [layer for layer in model.layers[1:] if not isinstance(layer, keras.layers.Dropout)]  # identity now
+
+    def step(ids, states):
+        x, new_states = ids, []
+        for layer in layers:
+            if isinstance(layer, keras.layers.RNN):
+                x, layer_states = layer.cell(x, states[len(new_states)], training=False)
+                new_states.append(list(layer_states) if isinstance(layer_states, (list, tuple)) else [layer_states])
+            else:
+                x = layer(x, training=False)
+        return x, new_states
+
+    return step
+
+
+def zero_states(model: keras.Model, batch_size) -> list[list[tf.Tensor]]:
+    """A fresh hidden state per recurrent layer, as `step_function`'s step takes it: `(batch, units)` per state."""
+    sizes = [layer.cell.state_size for layer in recurrent_layers(model)]
+    return [[tf.zeros([batch_size, size]) for size in (size if isinstance(size, (list, tuple)) else [size])]
+            for size in sizes]

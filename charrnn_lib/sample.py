@@ -22,7 +22,7 @@ import tensorflow as tf
 from charrnn_lib import checkpoints
 from charrnn_lib.config import require_positive_whole_numbers
 from charrnn_lib.errors import ConfigError, VocabularyError
-from charrnn_lib.model import OneHot, build_model, recurrent_layers
+from charrnn_lib.model import StepFunction, build_model, step_function, zero_states
 from charrnn_lib.position_masks import PositionMasks
 from charrnn_lib.text import TextConverter
 
@@ -104,7 +104,7 @@ class Sampler:
     """
 
     def __init__(self, model: keras.Model, converter: TextConverter) -> None:
-        _require_chain(model)
+        step = step_function(model)  # refuses a model that is not the char-RNN chain
         if model.output_shape[-1] != converter.vocab_size:
             raise ConfigError(
                 f"The model writes {model.output_shape[-1]} logits but the vocabulary has {converter.vocab_size} "
@@ -112,7 +112,7 @@ class Sampler:
                 f"模型输出 {model.output_shape[-1]} 个 logits，但词表有 {converter.vocab_size} 个编号；"
                 f"请使用训练该模型时的词表。",
             )
-        self.model, self.converter = model, converter
+        self.model, self.converter, self._step = model, converter, step
         self._compiled: dict[tuple[int, ...], tf.types.experimental.GenericFunction] = {}
 
     @classmethod
@@ -195,52 +195,12 @@ class Sampler:
         top_k = vocab_size if top_n is None else min(top_n, vocab_size)
         key = (*prime_shape, capacity, num_masks, top_k, nucleus)
         if key not in self._compiled:
-            self._compiled[key] = _compile_generation(self.model, top_k, nucleus)
+            self._compiled[key] = _compile_generation(self.model, self._step, top_k, nucleus)
         return self._compiled[key]
 
 
 def _power_of_two(length: int, minimum: int = 16) -> int:
     return max(minimum, 1 << (length - 1).bit_length())
-
-
-def _require_chain(model: keras.Model) -> None:
-    """The sampler steps the layers one after the other: input, embedding or one-hot, RNNs, dropout, logits."""
-    chain = (keras.layers.Embedding, OneHot, keras.layers.RNN, keras.layers.Dropout, keras.layers.Dense)
-    odd = [layer.name for layer in model.layers[1:] if not isinstance(layer, chain)]
-    if odd or not isinstance(model.layers[-1], keras.layers.Dense):
-        raise ConfigError(
-            f"Sampler needs a char-RNN built by build_char_rnn (a chain ending in a Dense logits layer); "
-            f"this model has {odd or [model.layers[-1].name]}.",
-            f"Sampler 需要 build_char_rnn 构建的字符 RNN（以 Dense logits 层结尾的链）；"
-            f"这个模型含有 {odd or [model.layers[-1].name]}。",
-        )
-
-
-def _one_step(model: keras.Model):
-    """`(ids (batch,), states) -> (logits (batch, vocab_size), states)`: the model for one character.
-
-    Stepping the cells directly (same layers, same weights) skips the time loop a recurrent layer runs
-    even for a sequence of length 1, which is most of the cost of a batch-1 step, and works at any batch size.
-    """
-
-    def step(ids, states):
-        x, new_states = ids, []
-        for layer in model.layers[1:]:
-            if isinstance(layer, keras.layers.RNN):
-                x, layer_states = layer.cell(x, states[len(new_states)], training=False)
-                new_states.append(list(layer_states) if isinstance(layer_states, (list, tuple)) else [layer_states])
-            elif not isinstance(layer, keras.layers.Dropout):  # dropout is the identity when sampling
-                x = layer(x, training=False)
-        return x, new_states
-
-    return step
-
-
-def _zero_states(model: keras.Model, batch_size) -> list[list[tf.Tensor]]:
-    """A fresh hidden state per recurrent layer: `(batch, units)` for each of the cell's states."""
-    sizes = [layer.cell.state_size for layer in recurrent_layers(model)]
-    return [[tf.zeros([batch_size, size]) for size in (size if isinstance(size, (list, tuple)) else [size])]
-            for size in sizes]
 
 
 def _draw(weights: tf.Tensor, seed: tf.Tensor) -> tf.Tensor:
@@ -276,9 +236,8 @@ def _nucleus(probabilities: tf.Tensor, top_p: tf.Tensor) -> tf.Tensor:
     return above | (tied & (mass_above + tied_before * smallest < top_p))
 
 
-def _compile_generation(model: keras.Model, top_k: int, nucleus: bool):
+def _compile_generation(model: keras.Model, step: StepFunction, top_k: int, nucleus: bool):
     """Build the compiled prime-then-generate function for one model, top-n cut and top-p switch."""
-    step = _one_step(model)
     vocab_size = model.output_shape[-1]
 
     def draw(logits, allowed, temperature, top_p, seed):
@@ -304,7 +263,7 @@ def _compile_generation(model: keras.Model, top_k: int, nucleus: bool):
         batch_size = tf.shape(prime)[0]
         logits = tf.zeros([batch_size, vocab_size])
         _, logits, states = tf.while_loop(lambda index, *_: index < prime_length, feed_prime,
-                                          (tf.constant(0), logits, _zero_states(model, batch_size)))
+                                          (tf.constant(0), logits, zero_states(model, batch_size)))
 
         def generate_one(index, logits, states, buffer):
             allowed = tf.gather(table, rows[index])  # (vocab,): this position's mask
