@@ -4,29 +4,30 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Callable, Iterator
+from typing import Any
 
 import keras
 import numpy as np
 import tensorflow as tf
 
-from charrnn_lib.config import ModelConfig, require_keep_prob, require_positive_whole_numbers
+from charrnn_lib.config import Architecture, require_keep_prob, require_positive_whole_numbers
 from charrnn_lib.errors import ConfigError
 
 _RECURRENT_LAYERS = {"lstm": keras.layers.LSTM, "gru": keras.layers.GRU, "rnn": keras.layers.SimpleRNN}
 
 
-def build_model(settings: ModelConfig, vocab_size: int, batch_size: int | None, *, keep_prob: float = 1.0,
-                stateful: bool = True, unroll: bool = False) -> keras.Model:
+def build_model(architecture: Architecture, vocab_size: int, batch_size: int | None, *, keep_prob: float = 1.0,
+                stateful: bool = True, unroll_steps: int | None = None) -> keras.Model:
     """Build the functional model mapping ids `(batch, time)` to logits `(batch, time, vocab_size)`.
 
-    A stateful model needs a fixed `batch_size` (`settings.num_seqs` to train, 1 to sample): it keeps one
-    hidden state per batch row and carries it into the next call, which is how training continues a stream
-    across batches. Layer names are fixed so weights saved from the training model load into a sampling model.
-    `keep_prob` below 1 adds dropout after each recurrent layer (training; it has no weights).
+    A stateful model needs a fixed `batch_size` (`num_seqs` to train, 1 to sample): it keeps one hidden state per
+    batch row and carries it into the next call, which is how training continues a stream across batches. Layer
+    names are fixed so weights saved from the training model load into a sampling model. `keep_prob` below 1 adds
+    dropout after each recurrent layer: a training choice (`TrainConfig.train_keep_prob`), so it is off unless asked.
 
-    `unroll` fixes the sequence length to `settings.num_steps` and unrolls the recurrent layers over it: one
-    copy of the cell per time step instead of a loop. That takes longer to build but trains large LSTMs faster
-    on CPU (benchmarks/RESULTS.md); the default keeps a loop that accepts any length.
+    `unroll_steps=n` fixes the sequence length to `n` and unrolls the recurrent layers over it: one copy of the cell
+    per time step instead of a loop. That takes longer to build but trains large LSTMs faster on CPU
+    (benchmarks/RESULTS.md); the default keeps a loop that accepts any length.
     """
     require_positive_whole_numbers(vocab_size=vocab_size)
     if stateful and batch_size is None:
@@ -36,47 +37,35 @@ def build_model(settings: ModelConfig, vocab_size: int, batch_size: int | None, 
             "有状态模型需要固定的 batch_size（它为每条序列保存一个隐状态）；训练时传 batch_size=num_seqs，"
             "采样时传 1，或者设 stateful=False。",
         )
-    ids = keras.Input(batch_shape=(batch_size, settings.num_steps if unroll else None), dtype="int32", name="ids")
-    if settings.use_embedding:
-        x = keras.layers.Embedding(vocab_size, settings.embedding_size, name="embedding")(ids)  # (batch, time, emb)
+    ids = keras.Input(batch_shape=(batch_size, unroll_steps), dtype="int32", name="ids")
+    if architecture.use_embedding:
+        x = keras.layers.Embedding(vocab_size, architecture.embedding_size, name="embedding")(ids)  # (batch, time, emb)
     else:
         x = OneHot(vocab_size, name="one_hot")(ids)  # (batch, time, vocab_size)
-    recurrent_layer = _RECURRENT_LAYERS[settings.cell]
-    for index in range(1, settings.num_layers + 1):
+    recurrent_layer = _RECURRENT_LAYERS[architecture.cell]
+    for index in range(1, architecture.num_layers + 1):
         # Default activations and no recurrent dropout keep the LSTM/GRU on the fused cuDNN kernel on GPUs.
-        x = recurrent_layer(settings.lstm_size, return_sequences=True, stateful=stateful, unroll=unroll,
-                            name=f"{settings.cell}_{index}")(x)  # (batch, time, lstm_size)
+        x = recurrent_layer(architecture.lstm_size, return_sequences=True, stateful=stateful,
+                            unroll=unroll_steps is not None,
+                            name=f"{architecture.cell}_{index}")(x)  # (batch, time, lstm_size)
         if keep_prob < 1.0:
             x = keras.layers.Dropout(1.0 - keep_prob, name=f"dropout_{index}")(x)
     logits = keras.layers.Dense(vocab_size, name="logits")(x)  # (batch, time, vocab_size)
-    return keras.Model(ids, logits, name=f"char_{settings.cell}")
+    return keras.Model(ids, logits, name=f"char_{architecture.cell}")
 
 
-def build_char_rnn(
-    vocab_size: int,
-    *,
-    lstm_size: int = 128,
-    num_layers: int = 2,
-    use_embedding: bool = False,
-    embedding_size: int = 128,
-    keep_prob: float = 0.5,
-    batch_size: int | None = None,
-    stateful: bool = True,
-    cell: str = "lstm",
-    unroll_steps: int | None = None,
-) -> keras.Model:
-    """`build_model` with the architecture given as keywords, for lessons that build a model by hand.
+def build_char_rnn(vocab_size: int, *, batch_size: int | None = None, stateful: bool = True, keep_prob: float = 1.0,
+                   unroll_steps: int | None = None, **architecture: Any) -> keras.Model:
+    """`build_model` with the architecture given as keywords (`lstm_size=256, use_embedding=True`), for lessons.
 
-    `unroll_steps=n` fixes the sequence length to `n` and unrolls the recurrent layers over it.
+    The architecture's defaults are `Architecture`'s; `unroll_steps=n` fixes the sequence length to `n` and
+    unrolls the recurrent layers over it.
     """
     require_keep_prob("keep_prob", keep_prob)
     if unroll_steps is not None:
         require_positive_whole_numbers(unroll_steps=unroll_steps)
-    layout = {} if unroll_steps is None else {"num_steps": unroll_steps}
-    settings = ModelConfig(lstm_size=lstm_size, num_layers=num_layers, use_embedding=use_embedding,
-                           embedding_size=embedding_size, cell=cell, **layout)
-    return build_model(settings, vocab_size, batch_size, keep_prob=keep_prob, stateful=stateful,
-                       unroll=unroll_steps is not None)
+    return build_model(Architecture(**architecture), vocab_size, batch_size, keep_prob=keep_prob, stateful=stateful,
+                       unroll_steps=unroll_steps)
 
 
 @keras.saving.register_keras_serializable(package="charrnn")

@@ -3,7 +3,7 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from charrnn_lib.config import ModelConfig
+from charrnn_lib.config import Architecture
 from charrnn_lib.errors import ConfigError
 from charrnn_lib.model import (
     build_char_rnn,
@@ -92,14 +92,13 @@ def test_unrolled_model_computes_what_the_loop_computes(cell):
         np.testing.assert_allclose(unrolled(window).numpy(), looped(window).numpy(), atol=1e-5)
 
 
-def test_build_model_takes_the_settings_and_fixes_the_batch_and_unrolled_length():
-    settings = ModelConfig(num_seqs=4, num_steps=6, lstm_size=8, num_layers=2, use_embedding=True, embedding_size=5,
-                           cell="gru")
-    model = build_model(settings, 20, settings.num_seqs, keep_prob=0.5, unroll=True)
+def test_build_model_takes_the_architecture_and_fixes_the_batch_and_unrolled_length():
+    architecture = Architecture(lstm_size=8, num_layers=2, use_embedding=True, embedding_size=5, cell="gru")
+    model = build_model(architecture, 20, 4, keep_prob=0.5, unroll_steps=6)
     assert model.input_shape == (4, 6) and model.get_layer("embedding").output_dim == 5
     assert [type(layer) for layer in recurrent_layers(model)] == [keras.layers.GRU] * 2
     assert [layer.rate for layer in model.layers if isinstance(layer, keras.layers.Dropout)] == [0.5, 0.5]
-    sampling = build_model(settings, 20, 1)  # no dropout layers, same weights
+    sampling = build_model(architecture, 20, 1)  # no dropout layers, same weights
     sampling.set_weights(model.get_weights())
     assert sampling.input_shape == (1, None)
 

@@ -198,7 +198,7 @@ def test_stepping_the_cells_matches_the_model_for_every_architecture(cell, use_e
     converter = TextConverter.from_text(CYCLE)
     config = TrainConfig.from_knobs(lstm_size=16, num_layers=2, use_embedding=use_embedding, embedding_size=8,
                                     train_keep_prob=0.5, cell=cell, seed=1)  # dropout layers exist only in training
-    trained = build_model(config.model, converter.vocab_size, 3, keep_prob=config.train_keep_prob)
+    trained = build_model(config.architecture, converter.vocab_size, 3, keep_prob=config.train_keep_prob)
     sampler = Sampler(trained, converter)
     drawn = np.stack([converter.encode(text[4:]) for text in sampler.sample("cdef", 12, num_samples=3, top_n=1,
                                                                             seed=0)])  # (3, 12)
