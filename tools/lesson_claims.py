@@ -1,6 +1,6 @@
 """Check that lessons 1 to 10 say in their prose what their committed outputs show (a lint of the notebooks).
 
-    python tools/lesson_claims.py        # every claim; one line per claim that no longer holds, exit code 1
+    python tools/notebook_lint.py        # runs every claim too: one line per claim that no longer holds
 
 Many outputs are `# NBVAL_IGNORE_OUTPUT` (quick mode computes other numbers), so nbval cannot notice the prose
 drifting away from them. Each claim reads the committed full-mode notebooks and compares a number or sentence the
@@ -16,7 +16,6 @@ import json
 import math
 import re
 import statistics
-import sys
 import traceback
 from collections.abc import Callable
 from pathlib import Path
@@ -656,14 +655,3 @@ def lesson_7_reads_the_temperature_and_first_line_numbers_below_it_as_they_came_
     assert "(the numbers below)" in english and "（见下面的数字）" in chinese
     ids = [each.get("id") for each in notebook.cells]
     assert ids.index("477bb4c6") < ids.index("a1b56237")  # the numbers do come below the text
-
-
-def main() -> int:
-    problems = broken_claims(Lessons())
-    for problem in problems:
-        print(problem, file=sys.stderr)
-    return 1 if problems else 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())
