@@ -12,7 +12,7 @@ __version__ = "0.1.0"
 _EXPORTS = {
     "batches": ["batch_generator", "count_batches", "make_batches", "make_dataset", "split_train_validation"],
     "checkpoints": ["latest_checkpoint", "list_checkpoints", "load_run"],
-    "config": ["TrainConfig", "by_mode", "quick_mode"],
+    "config": ["SamplingSettings", "TrainConfig", "by_mode", "quick_mode"],
     "errors": ["CharRNNError", "CheckpointError", "ConfigError", "CorpusError", "DatasetError", "RunFolderBusyError",
                "VocabularyError"],
     "history": ["TrainingHistory", "bits_per_character", "perplexity"],

@@ -3,29 +3,31 @@
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from typing import Any
 
 import keras
 import numpy as np
+import tensorflow as tf
 
-from charrnn_lib.config import ModelConfig, require_keep_prob, require_positive_whole_numbers
+from charrnn_lib.config import Architecture, require_keep_prob, require_positive_whole_numbers
 from charrnn_lib.errors import ConfigError
 
 _RECURRENT_LAYERS = {"lstm": keras.layers.LSTM, "gru": keras.layers.GRU, "rnn": keras.layers.SimpleRNN}
 
 
-def build_model(settings: ModelConfig, vocab_size: int, batch_size: int | None, *, keep_prob: float = 1.0,
-                stateful: bool = True, unroll: bool = False) -> keras.Model:
+def build_model(architecture: Architecture, vocab_size: int, batch_size: int | None, *, keep_prob: float = 1.0,
+                stateful: bool = True, unroll_steps: int | None = None) -> keras.Model:
     """Build the functional model mapping ids `(batch, time)` to logits `(batch, time, vocab_size)`.
 
-    A stateful model needs a fixed `batch_size` (`settings.num_seqs` to train, 1 to sample): it keeps one
-    hidden state per batch row and carries it into the next call, which is how training continues a stream
-    across batches. Layer names are fixed so weights saved from the training model load into a sampling model.
-    `keep_prob` below 1 adds dropout after each recurrent layer (training; it has no weights).
+    A stateful model needs a fixed `batch_size` (`num_seqs` to train, 1 to sample): it keeps one hidden state per
+    batch row and carries it into the next call, which is how training continues a stream across batches. Layer
+    names are fixed so weights saved from the training model load into a sampling model. `keep_prob` below 1 adds
+    dropout after each recurrent layer: a training choice (`TrainConfig.train_keep_prob`), so it is off unless asked.
 
-    `unroll` fixes the sequence length to `settings.num_steps` and unrolls the recurrent layers over it: one
-    copy of the cell per time step instead of a loop. That takes longer to build but trains large LSTMs faster
-    on CPU (benchmarks/RESULTS.md); the default keeps a loop that accepts any length.
+    `unroll_steps=n` fixes the sequence length to `n` and unrolls the recurrent layers over it: one copy of the cell
+    per time step instead of a loop. That takes longer to build but trains large LSTMs faster on CPU
+    (benchmarks/RESULTS.md); the default keeps a loop that accepts any length.
     """
     require_positive_whole_numbers(vocab_size=vocab_size)
     if stateful and batch_size is None:
@@ -35,47 +37,35 @@ def build_model(settings: ModelConfig, vocab_size: int, batch_size: int | None, 
             "有状态模型需要固定的 batch_size（它为每条序列保存一个隐状态）；训练时传 batch_size=num_seqs，"
             "采样时传 1，或者设 stateful=False。",
         )
-    ids = keras.Input(batch_shape=(batch_size, settings.num_steps if unroll else None), dtype="int32", name="ids")
-    if settings.use_embedding:
-        x = keras.layers.Embedding(vocab_size, settings.embedding_size, name="embedding")(ids)  # (batch, time, emb)
+    ids = keras.Input(batch_shape=(batch_size, unroll_steps), dtype="int32", name="ids")
+    if architecture.use_embedding:
+        x = keras.layers.Embedding(vocab_size, architecture.embedding_size, name="embedding")(ids)  # (batch, time, emb)
     else:
         x = OneHot(vocab_size, name="one_hot")(ids)  # (batch, time, vocab_size)
-    recurrent_layer = _RECURRENT_LAYERS[settings.cell]
-    for index in range(1, settings.num_layers + 1):
+    recurrent_layer = _RECURRENT_LAYERS[architecture.cell]
+    for index in range(1, architecture.num_layers + 1):
         # Default activations and no recurrent dropout keep the LSTM/GRU on the fused cuDNN kernel on GPUs.
-        x = recurrent_layer(settings.lstm_size, return_sequences=True, stateful=stateful, unroll=unroll,
-                            name=f"{settings.cell}_{index}")(x)  # (batch, time, lstm_size)
+        x = recurrent_layer(architecture.lstm_size, return_sequences=True, stateful=stateful,
+                            unroll=unroll_steps is not None,
+                            name=f"{architecture.cell}_{index}")(x)  # (batch, time, lstm_size)
         if keep_prob < 1.0:
             x = keras.layers.Dropout(1.0 - keep_prob, name=f"dropout_{index}")(x)
     logits = keras.layers.Dense(vocab_size, name="logits")(x)  # (batch, time, vocab_size)
-    return keras.Model(ids, logits, name=f"char_{settings.cell}")
+    return keras.Model(ids, logits, name=f"char_{architecture.cell}")
 
 
-def build_char_rnn(
-    vocab_size: int,
-    *,
-    lstm_size: int = 128,
-    num_layers: int = 2,
-    use_embedding: bool = False,
-    embedding_size: int = 128,
-    keep_prob: float = 0.5,
-    batch_size: int | None = None,
-    stateful: bool = True,
-    cell: str = "lstm",
-    unroll_steps: int | None = None,
-) -> keras.Model:
-    """`build_model` with the architecture given as keywords, for lessons that build a model by hand.
+def build_char_rnn(vocab_size: int, *, batch_size: int | None = None, stateful: bool = True, keep_prob: float = 1.0,
+                   unroll_steps: int | None = None, **architecture: Any) -> keras.Model:
+    """`build_model` with the architecture given as keywords (`lstm_size=256, use_embedding=True`), for lessons.
 
-    `unroll_steps=n` fixes the sequence length to `n` and unrolls the recurrent layers over it.
+    The architecture's defaults are `Architecture`'s; `unroll_steps=n` fixes the sequence length to `n` and
+    unrolls the recurrent layers over it.
     """
     require_keep_prob("keep_prob", keep_prob)
     if unroll_steps is not None:
         require_positive_whole_numbers(unroll_steps=unroll_steps)
-    layout = {} if unroll_steps is None else {"num_steps": unroll_steps}
-    settings = ModelConfig(lstm_size=lstm_size, num_layers=num_layers, use_embedding=use_embedding,
-                           embedding_size=embedding_size, cell=cell, **layout)
-    return build_model(settings, vocab_size, batch_size, keep_prob=keep_prob, stateful=stateful,
-                       unroll=unroll_steps is not None)
+    return build_model(Architecture(**architecture), vocab_size, batch_size, keep_prob=keep_prob, stateful=stateful,
+                       unroll_steps=unroll_steps)
 
 
 @keras.saving.register_keras_serializable(package="charrnn")
@@ -145,3 +135,57 @@ def fresh_state(model: keras.Model) -> Iterator[None]:
     finally:
         for variable, value in zip(states, carried, strict=True):
             variable.assign(value)
+
+
+# --- One character at a time: the layer chain `build_model` makes, read in one place -----------------------------
+
+_CHAIN = (keras.layers.Embedding, OneHot, keras.layers.RNN, keras.layers.Dropout, keras.layers.Dense)
+
+
+def _require_chain(model: keras.Model) -> None:
+    """Refuse a model that is not the chain `build_model` makes: ids → embedding or one-hot → RNNs → Dense logits.
+
+    The step function walks that chain layer by layer, so a layer of any other kind would be skipped or misread.
+    """
+    odd = [layer.name for layer in model.layers[1:] if not isinstance(layer, _CHAIN)]
+    if odd or not isinstance(model.layers[-1], keras.layers.Dense):
+        found = odd or [model.layers[-1].name]
+        raise ConfigError(
+            f"This model is not the char-RNN chain build_model makes (ending in a Dense logits layer); it has "
+            f"{found}. Build it with build_char_rnn or build_model.",
+            f"这个模型不是 build_model 构建的字符 RNN 链（以 Dense logits 层结尾）；它含有 {found}。"
+            f"请用 build_char_rnn 或 build_model 构建。",
+        )
+
+
+StepFunction = Callable[[tf.Tensor, list[list[tf.Tensor]]], tuple[tf.Tensor, list[list[tf.Tensor]]]]
+
+
+def step_function(model: keras.Model) -> StepFunction:
+    """`step(ids (batch,), states) -> (logits (batch, vocab_size), states)`: the model for one character.
+
+    Stepping the cells directly (same layers, same weights) skips the time loop a recurrent layer runs even for a
+    sequence of length 1, which is most of the cost of a batch-1 step, and works at any batch size. The states
+    are explicit, so the state the model carries between batches is never touched; `zero_states` starts them.
+    """
+    _require_chain(model)
+    layers = [layer for layer in model.layers[1:] if not isinstance(layer, keras.layers.Dropout)]  # identity now
+
+    def step(ids, states):
+        x, new_states = ids, []
+        for layer in layers:
+            if isinstance(layer, keras.layers.RNN):
+                x, layer_states = layer.cell(x, states[len(new_states)], training=False)
+                new_states.append(list(layer_states) if isinstance(layer_states, (list, tuple)) else [layer_states])
+            else:
+                x = layer(x, training=False)
+        return x, new_states
+
+    return step
+
+
+def zero_states(model: keras.Model, batch_size) -> list[list[tf.Tensor]]:
+    """A fresh hidden state per recurrent layer, as `step_function`'s step takes it: `(batch, units)` per state."""
+    sizes = [layer.cell.state_size for layer in recurrent_layers(model)]
+    return [[tf.zeros([batch_size, size]) for size in (size if isinstance(size, (list, tuple)) else [size])]
+            for size in sizes]

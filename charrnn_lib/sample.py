@@ -14,19 +14,18 @@ from __future__ import annotations
 
 import os
 import warnings
+from typing import Any
 
 import keras
 import numpy as np
 import tensorflow as tf
 
 from charrnn_lib import checkpoints
-from charrnn_lib.config import require_positive_whole_numbers
+from charrnn_lib.config import DEFAULT_TOP_N, SamplingSettings, require_positive_whole_numbers
 from charrnn_lib.errors import ConfigError, VocabularyError
-from charrnn_lib.model import OneHot, build_model, recurrent_layers
+from charrnn_lib.model import StepFunction, build_model, step_function, zero_states
 from charrnn_lib.position_masks import PositionMasks
 from charrnn_lib.text import TextConverter
-
-DEFAULT_TOP_N = 5
 
 
 def pick_top_n(probabilities: np.ndarray, top_n: int = DEFAULT_TOP_N, rng: np.random.Generator | None = None) -> int:
@@ -45,18 +44,20 @@ def apply_temperature(logits: np.ndarray, temperature: float) -> np.ndarray:
     return exp / exp.sum(axis=-1, keepdims=True)
 
 
-def next_char_probabilities(logits: np.ndarray, *, unk_id: int | None = None, top_n: int | None = None,
-                            top_p: float | None = None, temperature: float = 1.0,
-                            allowed: np.ndarray | None = None) -> np.ndarray:
-    """The distribution `Sampler` draws the next id from, given the model's `logits` `(vocab_size,)`.
+def next_char_probabilities(logits: np.ndarray, settings: SamplingSettings | None = None, *,
+                            unk_id: int | None = None, allowed: np.ndarray | None = None,
+                            **changes: Any) -> np.ndarray:
+    """The distribution `Sampler.sample` draws the next id from, given the model's `logits` `(vocab_size,)`.
 
+    `settings` and `changes` are taken as `sample` takes them (`SamplingSettings()` by default, `top_n=None` for
+    no top-n cut), and applied in this order:
     1. mask: `unk_id` and the ids where `allowed` is False get logit -inf (they are never drawn);
     2. temperature: softmax(logits / temperature);
     3. top-n: keep the `top_n` most probable ids (on a tie the lower id ranks first), renormalise;
     4. top-p: keep the smallest set of most probable ids whose probability adds up to at least `top_p`
        (measured after the top-n cut), renormalise.
     """
-    check_sampling_settings(top_n, top_p, temperature)
+    settings = (SamplingSettings() if settings is None else settings).replace(**changes)
     logits = np.array(logits, dtype=np.float64).reshape(-1)  # (vocab_size,)
     if allowed is not None:
         logits[~np.asarray(allowed, dtype=bool)] = -np.inf
@@ -65,34 +66,16 @@ def next_char_probabilities(logits: np.ndarray, *, unk_id: int | None = None, to
     if np.isneginf(logits).all():
         raise ConfigError("The mask allows no id (besides <unk>); allow at least one.",
                           "掩码不允许任何编号（<unk> 除外）；请至少允许一个。")
-    probabilities = apply_temperature(logits, temperature)
+    probabilities = apply_temperature(logits, settings.temperature)
     ranked = np.argsort(-probabilities, kind="stable")  # most probable first
-    if top_n is not None:
-        probabilities[ranked[top_n:]] = 0.0
+    if settings.top_n is not None:
+        probabilities[ranked[settings.top_n:]] = 0.0
         probabilities /= probabilities.sum()
-    if top_p is not None:
+    if settings.top_p is not None:
         before = np.cumsum(probabilities[ranked]) - probabilities[ranked]  # mass of the more probable ids
-        probabilities[ranked[before >= top_p]] = 0.0  # the id that reaches top_p is kept, the rest dropped
+        probabilities[ranked[before >= settings.top_p]] = 0.0  # the id that reaches top_p is kept, the rest dropped
         probabilities /= probabilities.sum()
     return probabilities
-
-
-def check_sampling_settings(top_n: int | None, top_p: float | None, temperature: float) -> None:
-    """Refuse a cut or temperature that cannot work, naming the knob and the fix."""
-    if top_n is not None:
-        require_positive_whole_numbers(top_n=top_n)
-    if top_p is not None and not 0.0 < top_p <= 1.0:
-        raise ConfigError(
-            f"top_p must be in (0, 1], got {top_p!r}; 0.9 keeps the most probable characters that make up 90 % "
-            f"of the probability, None keeps them all.",
-            f"top_p 必须在 (0, 1] 之间，收到 {top_p!r}；0.9 表示保留累计概率达到 90% 的最可能字符，None 表示全部保留。",
-        )
-    if not temperature > 0:
-        raise ConfigError(
-            f"temperature must be positive, got {temperature!r}; 1.0 samples the model as trained, "
-            f"lower is more conservative.",
-            f"temperature 必须为正数，收到 {temperature!r}；1.0 即按模型原样采样，更低则更保守。",
-        )
 
 
 class Sampler:
@@ -104,7 +87,7 @@ class Sampler:
     """
 
     def __init__(self, model: keras.Model, converter: TextConverter) -> None:
-        _require_chain(model)
+        step = step_function(model)  # refuses a model that is not the char-RNN chain
         if model.output_shape[-1] != converter.vocab_size:
             raise ConfigError(
                 f"The model writes {model.output_shape[-1]} logits but the vocabulary has {converter.vocab_size} "
@@ -112,7 +95,7 @@ class Sampler:
                 f"模型输出 {model.output_shape[-1]} 个 logits，但词表有 {converter.vocab_size} 个编号；"
                 f"请使用训练该模型时的词表。",
             )
-        self.model, self.converter = model, converter
+        self.model, self.converter, self._step = model, converter, step
         self._compiled: dict[tuple[int, ...], tf.types.experimental.GenericFunction] = {}
 
     @classmethod
@@ -121,7 +104,7 @@ class Sampler:
         """Load the newest checkpoint of a run folder (or pretrained folder, or a given checkpoint file)."""
         run_dir, checkpoint = checkpoints.resolve_checkpoint(checkpoint_path)
         config, converter = checkpoints.load_run(run_dir, converter_path)
-        model = build_model(config.model, converter.vocab_size, 1)
+        model = build_model(config.architecture, converter.vocab_size, 1)
         checkpoints.load_weights(model, checkpoint)
         return cls(model, converter)
 
@@ -142,18 +125,18 @@ class Sampler:
         prefix = "\n" if "\n" in self.converter.vocab else ""
         return self.converter.encode(prefix + prime or self.converter.vocab[0])
 
-    def sample(self, prime: str = "", max_length: int = 30, *, num_samples: int = 1,
-               top_n: int | None = DEFAULT_TOP_N, top_p: float | None = None, temperature: float = 1.0,
-               seed: int | None = None, allow_unknown: bool = False,
-               constraints: PositionMasks | np.ndarray | None = None) -> list[str]:
+    def sample(self, prime: str = "", max_length: int = 30, settings: SamplingSettings | None = None, *,
+               num_samples: int = 1, seed: int | None = None, allow_unknown: bool = False,
+               constraints: PositionMasks | np.ndarray | None = None, **changes: Any) -> list[str]:
         """`num_samples` independent texts, each `prime` followed by `max_length` generated characters.
 
-        The samples are generated together, one batch row each, from a fresh hidden state. `top_n=None` and
-        `top_p=None` switch those cuts off. `constraints` restricts generated positions 0..L-1 to some ids:
-        a `PositionMasks`, or a `(L, vocab_size)` boolean array; later positions are free.
+        The samples are generated together, one batch row each, from a fresh hidden state, each character drawn
+        by `settings` (`SamplingSettings()` by default) with `changes` made: `sample("春", 40, top_n=1)`.
+        `constraints` restricts generated positions 0..L-1 to some ids: a `PositionMasks`, or a
+        `(L, vocab_size)` boolean array; later positions are free.
         """
+        settings = (SamplingSettings() if settings is None else settings).replace(**changes)
         require_positive_whole_numbers(max_length=max_length, num_samples=num_samples)
-        check_sampling_settings(top_n, top_p, temperature)
         masks = self._masks(constraints)
         prime_ids = self.prime_ids(prime, allow_unknown)
         # Loop lengths are compile-time constants for XLA, so pad the buffers to powers of two and trim.
@@ -167,12 +150,13 @@ class Sampler:
         rows = np.zeros(capacity, np.int32)  # (capacity,): the table row of each generated position
         used = masks.rows[:max_length]
         rows[:len(used)] = used + 1
-        nucleus = top_p is not None and top_p < 1.0  # top_p=1.0 keeps every id: no cut to make
-        generate = self._compiled_generation(primes.shape, capacity, table.shape[0], top_n, nucleus)
+        top_p = 1.0 if settings.top_p is None else settings.top_p
+        nucleus = top_p < 1.0  # top_p=1.0 keeps every id: no cut to make
+        generate = self._compiled_generation(primes.shape, capacity, table.shape[0], settings.top_n, nucleus)
         seed = int(np.random.default_rng().integers(2**31)) if seed is None else seed
         ids = generate(tf.constant(primes), tf.constant(len(prime_ids)), tf.constant(max_length),
-                       tf.constant(table), tf.constant(rows), tf.constant(temperature, tf.float32),
-                       tf.constant(1.0 if top_p is None else top_p, tf.float32), tf.constant([seed, 0], tf.int32))
+                       tf.constant(table), tf.constant(rows), tf.constant(settings.temperature, tf.float32),
+                       tf.constant(top_p, tf.float32), tf.constant([seed, 0], tf.int32))
         return [prime + self.converter.decode(row) for row in ids.numpy()[:, :max_length]]
 
     def _masks(self, constraints: PositionMasks | np.ndarray | None) -> PositionMasks:
@@ -195,52 +179,12 @@ class Sampler:
         top_k = vocab_size if top_n is None else min(top_n, vocab_size)
         key = (*prime_shape, capacity, num_masks, top_k, nucleus)
         if key not in self._compiled:
-            self._compiled[key] = _compile_generation(self.model, top_k, nucleus)
+            self._compiled[key] = _compile_generation(self.model, self._step, top_k, nucleus)
         return self._compiled[key]
 
 
 def _power_of_two(length: int, minimum: int = 16) -> int:
     return max(minimum, 1 << (length - 1).bit_length())
-
-
-def _require_chain(model: keras.Model) -> None:
-    """The sampler steps the layers one after the other: input, embedding or one-hot, RNNs, dropout, logits."""
-    chain = (keras.layers.Embedding, OneHot, keras.layers.RNN, keras.layers.Dropout, keras.layers.Dense)
-    odd = [layer.name for layer in model.layers[1:] if not isinstance(layer, chain)]
-    if odd or not isinstance(model.layers[-1], keras.layers.Dense):
-        raise ConfigError(
-            f"Sampler needs a char-RNN built by build_char_rnn (a chain ending in a Dense logits layer); "
-            f"this model has {odd or [model.layers[-1].name]}.",
-            f"Sampler 需要 build_char_rnn 构建的字符 RNN（以 Dense logits 层结尾的链）；"
-            f"这个模型含有 {odd or [model.layers[-1].name]}。",
-        )
-
-
-def _one_step(model: keras.Model):
-    """`(ids (batch,), states) -> (logits (batch, vocab_size), states)`: the model for one character.
-
-    Stepping the cells directly (same layers, same weights) skips the time loop a recurrent layer runs
-    even for a sequence of length 1, which is most of the cost of a batch-1 step, and works at any batch size.
-    """
-
-    def step(ids, states):
-        x, new_states = ids, []
-        for layer in model.layers[1:]:
-            if isinstance(layer, keras.layers.RNN):
-                x, layer_states = layer.cell(x, states[len(new_states)], training=False)
-                new_states.append(list(layer_states) if isinstance(layer_states, (list, tuple)) else [layer_states])
-            elif not isinstance(layer, keras.layers.Dropout):  # dropout is the identity when sampling
-                x = layer(x, training=False)
-        return x, new_states
-
-    return step
-
-
-def _zero_states(model: keras.Model, batch_size) -> list[list[tf.Tensor]]:
-    """A fresh hidden state per recurrent layer: `(batch, units)` for each of the cell's states."""
-    sizes = [layer.cell.state_size for layer in recurrent_layers(model)]
-    return [[tf.zeros([batch_size, size]) for size in (size if isinstance(size, (list, tuple)) else [size])]
-            for size in sizes]
 
 
 def _draw(weights: tf.Tensor, seed: tf.Tensor) -> tf.Tensor:
@@ -276,9 +220,8 @@ def _nucleus(probabilities: tf.Tensor, top_p: tf.Tensor) -> tf.Tensor:
     return above | (tied & (mass_above + tied_before * smallest < top_p))
 
 
-def _compile_generation(model: keras.Model, top_k: int, nucleus: bool):
+def _compile_generation(model: keras.Model, step: StepFunction, top_k: int, nucleus: bool):
     """Build the compiled prime-then-generate function for one model, top-n cut and top-p switch."""
-    step = _one_step(model)
     vocab_size = model.output_shape[-1]
 
     def draw(logits, allowed, temperature, top_p, seed):
@@ -304,7 +247,7 @@ def _compile_generation(model: keras.Model, top_k: int, nucleus: bool):
         batch_size = tf.shape(prime)[0]
         logits = tf.zeros([batch_size, vocab_size])
         _, logits, states = tf.while_loop(lambda index, *_: index < prime_length, feed_prime,
-                                          (tf.constant(0), logits, _zero_states(model, batch_size)))
+                                          (tf.constant(0), logits, zero_states(model, batch_size)))
 
         def generate_one(index, logits, states, buffer):
             allowed = tf.gather(table, rows[index])  # (vocab,): this position's mask

@@ -3,18 +3,22 @@
 from __future__ import annotations
 
 import collections
-import json
 import os
 from collections.abc import Iterable
 from pathlib import Path
 
 import numpy as np
 
-from charrnn_lib.atomic import write_text_atomic
 from charrnn_lib.errors import CorpusError, VocabularyError
+from charrnn_lib.versioned_json import VersionedJson
 
 UNK_TOKEN = "<unk>"
-_FORMAT = "charrnn-vocabulary"
+VOCABULARY_JSON = VersionedJson(
+    "charrnn-vocabulary", (1,), VocabularyError, ("vocabulary file", "词表文件"),
+    ("old pickled .pkl files are not read, for safety: pass the converter.json of the run you trained, or rebuild "
+     "it with TextConverter.from_text(...).save(path)",
+     "出于安全考虑不读取旧的 pickle .pkl 文件：请传入训练时生成的 converter.json，"
+     "或用 TextConverter.from_text(...).save(path) 重建词表"))
 
 
 def read_corpus(path: str | os.PathLike) -> str:
@@ -119,31 +123,16 @@ class TextConverter:
 
     def save(self, path: str | os.PathLike) -> None:
         """Write the vocabulary as UTF-8 JSON (never pickle), atomically."""
-        payload = {"format": _FORMAT, "version": 1, "unk_token": UNK_TOKEN, "vocab": self.vocab}
-        write_text_atomic(path, json.dumps(payload, ensure_ascii=False, indent=1) + "\n")
+        VOCABULARY_JSON.write(path, {"unk_token": UNK_TOKEN, "vocab": self.vocab}, indent=1)
 
     @classmethod
     def load(cls, path: str | os.PathLike) -> TextConverter:
         """Read a vocabulary written by `save`, refusing anything else (pickles included)."""
-        path = Path(path)
-        try:
-            payload = json.loads(path.read_text(encoding="utf-8"))
-        except FileNotFoundError:
-            raise VocabularyError(
-                f"No vocabulary file at {path}; pass the converter.json of the run you trained.",
-                f"在 {path} 找不到词表文件；请传入训练时生成的 converter.json。",
-            ) from None
-        except (json.JSONDecodeError, UnicodeDecodeError):
-            raise VocabularyError(
-                f"{path} is not a JSON vocabulary (old pickled .pkl files are not read, for safety); retrain or "
-                "rebuild the vocabulary with TextConverter.from_text(...).save(path).",
-                f"{path} 不是 JSON 格式的词表（出于安全考虑不读取旧的 pickle .pkl 文件）；请重新训练，"
-                "或用 TextConverter.from_text(...).save(path) 重建词表。",
-            ) from None
-        if not (isinstance(payload, dict) and payload.get("format") == _FORMAT
-                and isinstance(payload.get("vocab"), list)):
-            raise VocabularyError(f"{path} is not a charrnn vocabulary file.", f"{path} 不是 charrnn 的词表文件。")
-        return cls(payload["vocab"])
+        fields, _ = VOCABULARY_JSON.read(path)
+        if not isinstance(fields.get("vocab"), list):
+            raise VocabularyError(f"{path} has no list of characters under 'vocab'; {VOCABULARY_JSON.fix[0]}.",
+                                  f"{path} 的 'vocab' 不是字符列表；{VOCABULARY_JSON.fix[1]}。")
+        return cls(fields["vocab"])
 
     def __eq__(self, other: object) -> bool:
         return isinstance(other, TextConverter) and self.vocab == other.vocab

@@ -13,6 +13,7 @@ import logging
 import math
 import os
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import keras
@@ -49,6 +50,17 @@ class SoftmaxCrossEntropy(keras.losses.Loss):
         return tf.reduce_logsumexp(y_pred, axis=-1) - target_logits  # (batch, time) nats
 
 
+@dataclasses.dataclass(frozen=True)
+class ValidationReport:
+    """What `train` hands `on_validation` after each validation, once that step's checkpoint and history are saved."""
+
+    step: int
+    val_loss: float  # nats per character, from a fresh state
+    model: keras.Model  # the training model, holding the weights just saved
+    checkpoint: Path
+    history: TrainingHistory
+
+
 @dataclasses.dataclass
 class TrainingRun:
     """What `train` returns: the trained model (at `num_seqs`), its vocabulary, config, history and folder."""
@@ -72,6 +84,7 @@ def train(
     jit_compile: bool = False,
     unroll: bool = False,
     steps_per_execution: int = STEPS_PER_EXECUTION,
+    on_validation: Callable[[ValidationReport], bool | None] | None = None,
 ) -> TrainingRun:
     """Train a char-RNN on `text` with `model.fit`; checkpoints, vocabulary, config and history go to `run_dir`.
 
@@ -80,6 +93,10 @@ def train(
     go to the `charrnn` logger every `log_every_n` steps either way. Ctrl-C saves a final checkpoint, then
     re-raises. Your `callbacks` run after the library's, so their batch logs hold `val_loss` at a save step.
     The run folder is locked while training: another process training into it stops at once with an error.
+
+    `on_validation(report)` is called after each validation (every `save_every_n` steps and at the last) with the
+    step, the loss, the model and the checkpoint just written: measure the model there, export or prune
+    checkpoints, lower `report.model.optimizer.learning_rate`; return True to stop training at that step.
 
     Up to `steps_per_execution` steps run per compiled call (fewer where `log_every_n`, `save_every_n` or the
     pass length ask for it; Keras calls batch callbacks once per call, so pass 1 for every batch).
@@ -94,7 +111,7 @@ def train(
             keras.utils.set_random_seed(config.seed)
         previous = checkpoints.latest_checkpoint(run_dir) if resume else None
         converter = _converter_for(text, config, run_dir, previous)
-        layout = config.model
+        layout = config.layout
         ids = converter.encode(text, converter.compact_dtype)  # the corpus held once, 1-2 bytes per character
         train_ids, validation_ids = split_train_validation(ids, layout.validation_fraction)
         n_batches = require_one_batch(len(train_ids), layout.num_seqs, layout.num_steps)
@@ -108,8 +125,8 @@ def train(
         if unroll and _gpu_visible():
             logger.warning("unroll=True keeps the LSTM off the fused cuDNN kernel, which is faster on a GPU; "
                            "train without it there.")
-        model = build_model(layout, converter.vocab_size, layout.num_seqs, keep_prob=config.train_keep_prob,
-                            unroll=unroll)
+        model = build_model(config.architecture, converter.vocab_size, layout.num_seqs,
+                            keep_prob=config.train_keep_prob, unroll_steps=layout.num_steps if unroll else None)
         if config.unigram_output_bias and previous is None:
             set_output_bias_to_unigram(model, train_ids)  # a resumed run keeps its trained bias
         start = checkpoints.checkpoint_step(previous) if previous is not None else 0
@@ -127,7 +144,7 @@ def train(
         converter.save(run_dir / checkpoints.CONVERTER_FILE)
 
         validate = Validation(model, validation) if validation is not None else None
-        saver = ValidateAndSave(run_dir, history, config, validate, keep_checkpoints)
+        saver = ValidateAndSave(run_dir, history, config, validate, keep_checkpoints, on_validation)
         bookkeeping = [ResetAtPassStart(pass_length), RecordTrainingLoss(history, config), saver,
                        StopAtMaxSteps(config.max_steps)]
         logger.info("Training %s: %d batches of %d×%d per pass, %d per call, steps %d→%d", run_dir, pass_length,
@@ -171,12 +188,13 @@ def _gpu_visible() -> bool:
 
 
 def _converter_for(text: str, config: TrainConfig, run_dir: Path, previous: Path | None) -> TextConverter:
-    """A new vocabulary for a new run; the saved one (and the same model settings) when resuming."""
+    """A new vocabulary for a new run; the saved one (and the same architecture and batch layout) when resuming."""
     if previous is None:
-        return TextConverter.from_text(text, config.model.max_vocab)
+        return TextConverter.from_text(text, config.architecture.max_vocab)
     saved_config, converter = checkpoints.load_run(run_dir)
-    if saved_config.model != config.model:
-        saved, now = dataclasses.asdict(saved_config.model), dataclasses.asdict(config.model)
+    saved, now = (dataclasses.asdict(each.architecture) | dataclasses.asdict(each.layout)
+                  for each in (saved_config, config))
+    if saved != now:
         details = ", ".join(f"{knob}: saved {saved[knob]!r} vs now {now[knob]!r}" for knob in saved
                             if saved[knob] != now[knob])
         raise CheckpointError(
@@ -227,7 +245,7 @@ class RecordTrainingLoss(keras.callbacks.Callback):
     def __init__(self, history: TrainingHistory, config: TrainConfig) -> None:
         super().__init__()
         self.history, self.config = history, config
-        self.chars_per_batch = config.model.num_seqs * config.model.num_steps
+        self.chars_per_batch = config.layout.chars_per_batch
 
     def on_train_begin(self, logs=None):
         self.last_step = int(self.model.optimizer.iterations)
@@ -256,19 +274,25 @@ class RecordTrainingLoss(keras.callbacks.Callback):
 
 
 class ValidateAndSave(keras.callbacks.Callback):
-    """Every `save_every_n` steps and at the last: validation loss into the logs and history, then a checkpoint."""
+    """Every `save_every_n` steps and at the last: validation loss into the logs and history, then a checkpoint,
+    then the caller's `on_validation`."""
 
     def __init__(self, run_dir: Path, history: TrainingHistory, config: TrainConfig, validation: Validation | None,
-                 keep_checkpoints: int | None) -> None:
+                 keep_checkpoints: int | None,
+                 on_validation: Callable[[ValidationReport], bool | None] | None = None) -> None:
         super().__init__()
         self.run_dir, self.history, self.config = run_dir, history, config
-        self.validation, self.keep_checkpoints = validation, keep_checkpoints
+        self.validation, self.keep_checkpoints, self.on_validation = validation, keep_checkpoints, on_validation
         self.saved_step = -1
 
     def on_train_batch_end(self, batch, logs=None):
         step = int(self.model.optimizer.iterations)
         if step % self.config.save_every_n == 0 or step == self.config.max_steps:
             logs.update(self.save(self.model, step))
+            if self.on_validation is not None and "val_loss" in logs:
+                report = ValidationReport(step, logs["val_loss"], self.model, self.saved_path, self.history)
+                if self.on_validation(report):
+                    self.model.stop_training = True
 
     def save(self, model: keras.Model, step: int) -> dict[str, float]:
         """Validate (if there is a validation tail), then write the checkpoint and the history, each atomically."""
@@ -282,7 +306,7 @@ class ValidateAndSave(keras.callbacks.Callback):
                         logs["val_bpc"], logs["val_perplexity"])
         path = checkpoints.save_checkpoint(model, self.run_dir, step, keep=self.keep_checkpoints)
         self.history.save(self.run_dir / checkpoints.HISTORY_FILE)
-        self.saved_step = step
+        self.saved_step, self.saved_path = step, path
         logger.info("saved %s", path)
         return logs
 

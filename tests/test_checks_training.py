@@ -186,18 +186,19 @@ def test_the_hand_written_pass_logs_the_losses_of_cr_train_and_its_validation_lo
     config = cr.TrainConfig.from_knobs(name="loop", num_seqs=4, num_steps=10, lstm_size=16, num_layers=2,
                                        learning_rate=0.01, train_keep_prob=1.0, unigram_output_bias=False,
                                        grad_clip=0.5, seed=3, validation_fraction=0.2, log_every_n=1)
-    converter = cr.TextConverter.from_text(text, config.model.max_vocab)
-    train_ids, validation_ids = cr.split_train_validation(converter.encode(text), config.model.validation_fraction)
-    x, y = cr.make_batches(train_ids, config.model.num_seqs, config.model.num_steps)
+    layout = config.layout
+    converter = cr.TextConverter.from_text(text, config.architecture.max_vocab)
+    train_ids, validation_ids = cr.split_train_validation(converter.encode(text), layout.validation_fraction)
+    x, y = cr.make_batches(train_ids, layout.num_seqs, layout.num_steps)
     config = config.replace(max_steps=2 * len(x), save_every_n=2 * len(x))
     run = cr.train(text, config, tmp_path, resume=False, verbose=0, steps_per_execution=1)
 
     keras.utils.set_random_seed(config.seed)
-    model = cr.model.build_model(config.model, converter.vocab_size, config.model.num_seqs)
+    model = cr.model.build_model(config.architecture, converter.vocab_size, layout.num_seqs)
     optimizer = keras.optimizers.Adam(config.learning_rate)
     losses = [loss for _ in range(2) for loss in training_loop.train_one_pass(model, optimizer, x, y, config.grad_clip)]
     np.testing.assert_allclose(losses, run.history.loss, rtol=0, atol=1e-4)
-    x_val, y_val = cr.make_batches(validation_ids, config.model.num_seqs, config.model.num_steps)
+    x_val, y_val = cr.make_batches(validation_ids, layout.num_seqs, layout.num_steps)
     assert training_loop.validation_loss(model, x_val, y_val) == pytest.approx(run.history.val_loss[-1], abs=1e-4)
 
 

@@ -1,7 +1,7 @@
 import pytest
 
 from charrnn_lib.cli import EXIT_USER_ERROR, build_parser, main
-from charrnn_lib.config import TrainConfig
+from charrnn_lib.config import SAMPLING_KNOBS, SamplingSettings, TrainConfig
 
 PATTERN = "0123456789\n" * 300
 
@@ -128,3 +128,16 @@ def test_every_on_off_setting_can_be_switched_either_way_and_defaults_to_the_set
     assert getattr(build_parser().parse_args(base), switch) is default
     assert getattr(build_parser().parse_args([*base, f"--{switch}"]), switch) is True
     assert getattr(build_parser().parse_args([*base, f"--no_{switch}"]), switch) is False
+
+
+def test_the_sampling_flags_are_the_sampling_settings_fields_with_their_defaults(capsys):
+    def settings(*flags):
+        args = build_parser().parse_args(["sample", "--pretrained", "tang", *flags])
+        return SamplingSettings.from_controls(**{knob: getattr(args, knob) for knob in SAMPLING_KNOBS})
+
+    assert settings() == SamplingSettings()
+    assert settings("--top_n", "0", "--top_p", "0.9", "--temperature", "0.7") == SamplingSettings(None, 0.9, 0.7)
+    with pytest.raises(SystemExit):
+        main(["sample", "--help"])
+    help_text = capsys.readouterr().out
+    assert all(f"--{knob}" in help_text for knob in SAMPLING_KNOBS) and "核采样" in help_text

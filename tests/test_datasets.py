@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from charrnn_lib import atomic, datasets
-from charrnn_lib.cli_data import add_data_parser
+from charrnn_lib.cli.data import add_data_parser
 from charrnn_lib.datasets import fetch, recipes
 from charrnn_lib.errors import DatasetError
 

@@ -74,7 +74,7 @@ def test_each_run_has_its_own_folder_with_its_own_config(grid):
     assert [result.run_dir for result in results] == [run_root / "baseline", run_root / "lstm_size=16",
                                                       run_root / "pairs"]
     saved = [json.loads((result.run_dir / checkpoints.CONFIG_FILE).read_text(encoding="utf-8")) for result in results]
-    assert [config["model"]["lstm_size"] for config in saved] == [8, 16, 8]
+    assert [config["architecture"]["lstm_size"] for config in saved] == [8, 16, 8]
     assert {config["seed"] for config in saved} == {3}
     assert all(checkpoints.list_checkpoints(result.run_dir) for result in results)
 

@@ -3,6 +3,7 @@ import types
 
 import pytest
 
+from charrnn_lib.config import SamplingSettings
 from charrnn_lib.lessons import interactive
 from charrnn_lib.pretrained import pretrained_path
 
@@ -51,8 +52,9 @@ def test_under_a_front_end_the_controls_cover_the_whole_vocabulary_and_every_che
     monkeypatch.setitem(sys.modules, "ipywidgets", fake)
     monkeypatch.setattr(interactive, "has_frontend", lambda: True)
     choices = {"final": ANNA} | interactive.run_checkpoints(ANNA)
-    interactive.sampler_controls(choices, "Anna", top_n=7)
+    interactive.sampler_controls(choices, "Anna", settings=SamplingSettings(top_n=7, temperature=0.5))
     assert capsys.readouterr().out == ""  # nothing sampled until the student asks
     assert shown["checkpoint"] == list(choices)
     assert shown["top_n"][1:4] == (7, 0, 78)  # 0 switches the cut off; the largest keeps every character
+    assert shown["temperature"][1] == 0.5 and shown["top_p"][1] == 1.0  # top_p 1 keeps every character
     assert shown["start"] == "Anna" and shown["length"][1:4] == (200, 1, 1000)

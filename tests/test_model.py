@@ -1,10 +1,19 @@
 import keras
 import numpy as np
 import pytest
+import tensorflow as tf
 
-from charrnn_lib.config import ModelConfig
+from charrnn_lib.config import Architecture
 from charrnn_lib.errors import ConfigError
-from charrnn_lib.model import build_char_rnn, build_model, recurrent_layers, reset_states, set_output_bias_to_unigram
+from charrnn_lib.model import (
+    build_char_rnn,
+    build_model,
+    recurrent_layers,
+    reset_states,
+    set_output_bias_to_unigram,
+    step_function,
+    zero_states,
+)
 
 
 def lstm_params(inputs: int, units: int) -> int:
@@ -83,14 +92,13 @@ def test_unrolled_model_computes_what_the_loop_computes(cell):
         np.testing.assert_allclose(unrolled(window).numpy(), looped(window).numpy(), atol=1e-5)
 
 
-def test_build_model_takes_the_settings_and_fixes_the_batch_and_unrolled_length():
-    settings = ModelConfig(num_seqs=4, num_steps=6, lstm_size=8, num_layers=2, use_embedding=True, embedding_size=5,
-                           cell="gru")
-    model = build_model(settings, 20, settings.num_seqs, keep_prob=0.5, unroll=True)
+def test_build_model_takes_the_architecture_and_fixes_the_batch_and_unrolled_length():
+    architecture = Architecture(lstm_size=8, num_layers=2, use_embedding=True, embedding_size=5, cell="gru")
+    model = build_model(architecture, 20, 4, keep_prob=0.5, unroll_steps=6)
     assert model.input_shape == (4, 6) and model.get_layer("embedding").output_dim == 5
     assert [type(layer) for layer in recurrent_layers(model)] == [keras.layers.GRU] * 2
     assert [layer.rate for layer in model.layers if isinstance(layer, keras.layers.Dropout)] == [0.5, 0.5]
-    sampling = build_model(settings, 20, 1)  # no dropout layers, same weights
+    sampling = build_model(architecture, 20, 1)  # no dropout layers, same weights
     sampling.set_weights(model.get_weights())
     assert sampling.input_shape == (1, None)
 
@@ -126,3 +134,25 @@ def test_unigram_output_bias_refuses_ids_outside_the_vocabulary(ids):
     with pytest.raises(ConfigError, match=r"\[0, 4\)") as refused:
         set_output_bias_to_unigram(model, ids)
     assert refused.value.chinese
+
+
+@pytest.mark.parametrize("cell", ["lstm", "gru", "rnn"])
+def test_one_character_at_a_time_the_step_function_gives_the_models_logits_from_a_zero_state(cell):
+    model = build_char_rnn(12, lstm_size=8, num_layers=2, use_embedding=True, embedding_size=3, cell=cell,
+                           batch_size=2, keep_prob=0.5)  # dropout layers, as in a training model: skipped
+    ids = np.random.default_rng(0).integers(0, 12, size=(2, 7)).astype("int32")
+    step, states, stepped = step_function(model), zero_states(model, 2), []
+    for position in range(ids.shape[1]):
+        logits, states = step(tf.constant(ids[:, position]), states)  # (2, 12)
+        stepped.append(logits)
+    reset_states(model)
+    np.testing.assert_allclose(np.stack(stepped, axis=1), model(ids, training=False), atol=1e-5)
+
+
+def test_the_step_function_refuses_a_layer_it_would_not_know_how_to_step():
+    ids = keras.Input(batch_shape=(1, None), dtype="int32")
+    x = keras.layers.Embedding(5, 3)(ids)
+    x = keras.layers.LayerNormalization(name="norm")(keras.layers.LSTM(4, return_sequences=True)(x))
+    with pytest.raises(ConfigError, match="norm") as refused:
+        step_function(keras.Model(ids, keras.layers.Dense(5)(x)))
+    assert "build_char_rnn" in refused.value.chinese

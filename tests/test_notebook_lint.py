@@ -10,6 +10,7 @@ import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tools"))  # tools/ holds scripts, not a package
+import lesson_claims
 import make_exercises
 import notebook_lint
 
@@ -134,3 +135,23 @@ def test_a_bold_bilingual_label_before_a_list_counts_as_bilingual():
 ], ids=lambda path: path.name)
 def test_the_checkers_readme_zh_and_glossary_use_the_right_terms(path):
     assert notebook_lint.term_problems(path.read_text(encoding="utf-8")) == []
+
+
+# --- what the lessons' prose quotes from their committed outputs (tools/lesson_claims.py) ---
+
+@pytest.mark.parametrize("claim", lesson_claims.CLAIMS, ids=lambda claim: claim.__name__)
+def test_the_lessons_prose_says_what_their_committed_outputs_show(claim):
+    claim(lesson_claims.Lessons())
+
+
+def test_a_number_the_prose_quotes_wrongly_is_reported_with_its_claim(tmp_path):
+    name = "02_minibatches.ipynb"
+    claim = lesson_claims.lesson_2_quotes_the_bigram_losses_and_the_validation_batches_it_computes
+    notebook = nbformat.read(make_exercises.SOLUTIONS / name, as_version=4)
+    nbformat.write(notebook, tmp_path / name)
+    assert lesson_claims.broken_claims(lesson_claims.Lessons(tmp_path), [claim]) == []
+    quoted = next(cell for cell in notebook.cells if cell.get("id") == "wrap-loss-md")
+    quoted.source = quoted.source.replace("about 2.4 nats", "about 3.4 nats")  # the output says 2.4
+    nbformat.write(notebook, tmp_path / name)
+    [problem] = lesson_claims.broken_claims(lesson_claims.Lessons(tmp_path), [claim])
+    assert problem.startswith(claim.__name__) and "English text does not quote 2.4" in problem

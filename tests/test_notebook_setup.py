@@ -186,3 +186,14 @@ def test_cells_whose_corpus_cannot_be_had_are_skipped_with_the_reason_and_the_re
     assert result.returncode == 0, result.stdout
     assert "2 passed, 1 skipped" in result.stdout
     assert "needs corpus 'no_such_corpus': Unknown corpus 'no_such_corpus'" in result.stdout
+
+
+@pytest.mark.parametrize(("requirement", "tested"), [('requires-python = "', notebook.TESTED_PYTHON),
+                                                      ('"tensorflow-cpu', notebook.TESTED_TENSORFLOW),
+                                                      ('"keras', notebook.TESTED_KERAS)])
+def test_the_tested_ranges_are_the_versions_pyproject_allows(requirement, tested):
+    pyproject = (TESTS.parent / "pyproject.toml").read_text(encoding="utf-8")
+    found = re.search(re.escape(requirement) + r">=(\d+)\.(\d+),<(\d+)(?:\.(\d+))?", pyproject)
+    low, below = (int(found[1]), int(found[2])), (int(found[3]), int(found[4] or 0))
+    high = (below[0], below[1] - 1) if below[1] else (below[0] - 1, 99)  # <4 allows every 3.x
+    assert (low, high) == tested

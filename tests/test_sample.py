@@ -154,18 +154,16 @@ def test_a_position_that_allows_nothing_is_named_before_sampling(constant_sample
         constant_sampler.sample("a", 5, constraints=np.ones((2, 3), dtype=bool))
 
 
-def test_masks_are_stored_as_a_small_table_of_distinct_rows():
-    heads = ["春", None, None, "，", None, None, "秋", None, None, "，"]
-    converter = TextConverter(list("春秋山水，。\n"))
-    masks = PositionMasks.from_characters(converter, heads)
-    assert masks.table.shape == (4, converter.vocab_size)  # any, 春, 秋, ，
-    full = masks.to_array()
-    assert full.shape == (10, converter.vocab_size) and full.all(axis=1).tolist() == [c is None for c in heads]
-    assert full[6].nonzero()[0].tolist() == [converter.encode("秋")[0]]
-    again = PositionMasks.from_array(full)
-    assert len(again.table) == 4 and np.array_equal(again.to_array(), full)
-    with pytest.raises(VocabularyError, match="龙"):
-        PositionMasks.from_characters(converter, ["龙"])
+def test_masks_fix_the_characters_they_name_and_leave_the_other_positions_to_the_model(constant_sampler):
+    masks = PositionMasks.from_characters(CONSTANT_VOCAB, ["h", None, "ab", None, "h"])  # positions 5 on are free
+    texts = constant_sampler.sample("a", 8, num_samples=300, top_n=None, seed=4, constraints=masks)
+    columns = [{text[1 + position] for text in texts} for position in range(8)]  # what each position took
+    assert columns[0] == columns[4] == {"h"} and columns[2] == {"a", "b"}
+    assert all(len(columns[position]) > 3 for position in (1, 3, 5, 6, 7))
+    # The same masks written out position by position draw the same texts.
+    assert constant_sampler.sample("a", 8, num_samples=300, top_n=None, seed=4, constraints=masks.to_array()) == texts
+    with pytest.raises(VocabularyError, match="z"):
+        PositionMasks.from_characters(CONSTANT_VOCAB, ["z"])
 
 
 # --- the compiled sampler on trained models ----------------------------------------------------------------------
@@ -198,7 +196,7 @@ def test_stepping_the_cells_matches_the_model_for_every_architecture(cell, use_e
     converter = TextConverter.from_text(CYCLE)
     config = TrainConfig.from_knobs(lstm_size=16, num_layers=2, use_embedding=use_embedding, embedding_size=8,
                                     train_keep_prob=0.5, cell=cell, seed=1)  # dropout layers exist only in training
-    trained = build_model(config.model, converter.vocab_size, 3, keep_prob=config.train_keep_prob)
+    trained = build_model(config.architecture, converter.vocab_size, 3, keep_prob=config.train_keep_prob)
     sampler = Sampler(trained, converter)
     drawn = np.stack([converter.encode(text[4:]) for text in sampler.sample("cdef", 12, num_samples=3, top_n=1,
                                                                             seed=0)])  # (3, 12)

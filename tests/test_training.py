@@ -65,7 +65,7 @@ def test_training_learns_and_writes_a_complete_run_folder(trained):
     np.testing.assert_allclose(history.val_perplexity, np.exp(history.val_loss))
     assert [step for step, _ in checkpoints.list_checkpoints(run.run_dir)] == [30, 60]
     saved = json.loads((run.run_dir / "config.json").read_text(encoding="utf-8"))
-    assert saved["vocab_size"] == run.converter.vocab_size == 12 and saved["model"]["num_seqs"] == 8
+    assert saved["vocab_size"] == run.converter.vocab_size == 12 and saved["layout"]["num_seqs"] == 8
     assert json.loads((run.run_dir / "history.json").read_text(encoding="utf-8"))["val_loss"] == history.val_loss
     assert int(run.model.optimizer.iterations) == 60
 
@@ -232,7 +232,26 @@ def test_unigram_output_bias_starts_the_logits_at_the_training_texts_log_frequen
     config = tiny_config(unigram_output_bias=from_unigram, learning_rate=1e-9, max_steps=10, save_every_n=10)
     run = train(text, config, tmp_path / "run", verbose=0)  # so small a learning rate leaves the bias where it started
     bias = run.model.get_layer("logits").bias.numpy()
-    train_ids, _ = split_train_validation(run.converter.encode(text), config.model.validation_fraction)
+    train_ids, _ = split_train_validation(run.converter.encode(text), config.layout.validation_fraction)
     counts = np.bincount(train_ids, minlength=run.converter.vocab_size) + 0.5
     expected = np.log(counts / counts.sum()) if from_unigram else np.zeros_like(bias)
     np.testing.assert_allclose(bias, expected, atol=1e-4)
+
+
+def test_on_validation_comes_after_each_saved_validation_and_can_lower_the_rate_and_stop_training(tmp_path):
+    seen = []
+
+    def after_validation(report: training.ValidationReport) -> bool:
+        # The checkpoint and the history of this step are on disk when the caller is told.
+        assert report.checkpoint == checkpoints.latest_checkpoint(tmp_path / "run")
+        assert checkpoints.checkpoint_step(report.checkpoint) == report.step == report.history.val_steps[-1]
+        seen.append((report.step, report.val_loss))
+        optimizer = report.model.optimizer
+        optimizer.learning_rate = float(optimizer.learning_rate) / 2
+        return report.step >= 20  # stop at the second validation
+
+    run = train(CYCLE, tiny_config(max_steps=100, save_every_n=10), tmp_path / "run", verbose=0,
+                on_validation=after_validation)
+    assert [step for step, _ in seen] == [10, 20] and run.history.val_loss == [loss for _, loss in seen]
+    assert int(run.model.optimizer.iterations) == 20 == run.history.steps[-1]
+    assert float(run.model.optimizer.learning_rate) == pytest.approx(0.01 / 4)

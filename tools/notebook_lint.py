@@ -2,6 +2,8 @@
 
     python tools/notebook_lint.py            # every notebook in notebooks/solutions and notebooks/exercises
 
+It also runs tools/lesson_claims.py: the numbers and sentences the lessons' prose quotes from their outputs.
+
 Solution notebooks: an ASCII file name `NN_slug.ipynb`; a markdown title cell first, `# English · 中文`;
 the first code cell is the setup cell (`setup(` under `# NBVAL_IGNORE_OUTPUT`); `## Summary · 小结`, then
 `## Exercises · 练习`; every markdown cell has its English paragraph(s) before the Chinese one(s), in the
@@ -17,6 +19,7 @@ import re
 import sys
 
 import nbformat
+from lesson_claims import Lessons, broken_claims
 from make_exercises import EXERCISES, NOTICE_CELL_ID, SOLUTIONS
 
 FILE_NAME = re.compile(r"\d{2}_[a-z0-9_]+\.ipynb")
@@ -159,6 +162,7 @@ def main() -> int:
     for folder, lint in ((SOLUTIONS, lint_solution), (EXERCISES, lint_exercise)):
         for path in sorted(folder.glob("*.ipynb")):
             problems += lint(nbformat.read(path, as_version=4), path.name)
+    problems += broken_claims(Lessons(SOLUTIONS))
     for problem in problems:
         print(problem, file=sys.stderr)
     return 1 if problems else 0

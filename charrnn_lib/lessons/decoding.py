@@ -30,8 +30,11 @@ def verbatim_share(pieces: Iterable[str], corpus_pieces: Collection[str]) -> flo
     return sum(piece in corpus_pieces for piece in pieces) / len(pieces) if pieces else 0.0
 
 
-def bits_per_character(logits: np.ndarray, ids: Sequence[int], start: int) -> float:
+def bits_per_generated_character(logits: np.ndarray, ids: Sequence[int], start: int) -> float:
     """How surprised the model is by `ids[start:]`: mean -log2 p(id_t | the ids before), in bits.
+
+    Unlike `charrnn_lib.history.bits_per_character`, which converts a loss from nats, this scores a text: the
+    model's own samples, read back (lesson 10 compares decoding rules by it).
 
     `logits` `(time, vocab_size)` is what the model computed after each id (row t predicts id t+1), read
     from a fresh state; `start` ≥ 1 skips the prime, which the model did not choose.

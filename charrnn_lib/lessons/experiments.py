@@ -25,7 +25,7 @@ from typing import Any
 import keras
 
 from charrnn_lib import checkpoints, datasets
-from charrnn_lib.batches import count_batches, validation_size
+from charrnn_lib.batches import require_one_batch, validation_size
 from charrnn_lib.config import KNOBS, TrainConfig
 from charrnn_lib.errors import ConfigError, CorpusError, DatasetError
 from charrnn_lib.history import bits_per_character
@@ -250,7 +250,7 @@ def run_experiments(experiments: Sequence[Experiment], base_config: TrainConfig,
                     keep_checkpoints=1)
         seconds = time.perf_counter() - started
         # Measured on what the model predicts: ids, with the characters beyond max_vocab merged into <unk>.
-        vocabulary = (experiment.corpus, config.model.max_vocab)
+        vocabulary = (experiment.corpus, config.architecture.max_vocab)
         if vocabulary not in unigram:
             unigram[vocabulary] = unigram_bits_per_character(run.converter.encode(texts[experiment.corpus]))
         results.append(_measure(experiment, run, unigram[vocabulary], seconds))
@@ -261,7 +261,7 @@ def run_experiments(experiments: Sequence[Experiment], base_config: TrainConfig,
 
 def _require_two_splits(experiment: Experiment, config: TrainConfig, n_chars: int) -> None:
     """Refuse a corpus too short for one training batch and one validation batch: bpc needs both."""
-    layout = config.model
+    layout = config.layout
     if layout.validation_fraction == 0:
         raise ConfigError(
             f"Experiment {experiment.label!r} has validation_fraction 0, but experiments compare validation loss; "
@@ -269,19 +269,18 @@ def _require_two_splits(experiment: Experiment, config: TrainConfig, n_chars: in
             f"实验 {experiment.label!r} 的 validation_fraction 为 0，而实验比较的是验证损失；请设为例如 0.05。",
         )
     n_validation = validation_size(n_chars, layout.validation_fraction)
-    needed = layout.num_seqs * layout.num_steps + 1  # the fewest characters that make one batch
-    parts = (n_chars - n_validation, n_validation)  # training, validation
-    if any(count_batches(part, layout.num_seqs, layout.num_steps) == 0 for part in parts):
-        raise CorpusError(
-            f"Experiment {experiment.label!r}: the corpus {experiment.corpus!r} has {n_chars:,} characters, split "
-            f"into {n_chars - n_validation:,} for training and {n_validation:,} for validation, but each part needs "
-            f"at least one batch of num_seqs={layout.num_seqs} × num_steps={layout.num_steps} (+1) = {needed:,}; "
-            "use more text (max_chars), a larger validation_fraction, or smaller num_seqs/num_steps.",
-            f"实验 {experiment.label!r}：语料 {experiment.corpus!r} 有 {n_chars:,} 个字符，分成训练用的 "
-            f"{n_chars - n_validation:,} 个和验证用的 {n_validation:,} 个，但每部分至少需要一个 "
-            f"num_seqs={layout.num_seqs} × num_steps={layout.num_steps}（+1）= {needed:,} 个字符的批次；"
-            "请使用更多文本（max_chars）、更大的 validation_fraction，或调小 num_seqs/num_steps。",
-        )
+    for part, size, part_zh in (("training", n_chars - n_validation, "训练"), ("validation", n_validation, "验证")):
+        try:
+            require_one_batch(size, layout.num_seqs, layout.num_steps)
+        except CorpusError as error:
+            raise CorpusError(
+                f"Experiment {experiment.label!r}: the corpus {experiment.corpus!r} has {n_chars:,} characters, "
+                f"{n_chars - n_validation:,} for training and {n_validation:,} for validation. The {part} part: "
+                f"{error.english} A larger validation_fraction or more text (max_chars) helps too.",
+                f"实验 {experiment.label!r}：语料 {experiment.corpus!r} 有 {n_chars:,} 个字符，训练用 "
+                f"{n_chars - n_validation:,} 个，验证用 {n_validation:,} 个。{part_zh}部分：{error.chinese}"
+                "更大的 validation_fraction 或更多文本（max_chars）也有帮助。",
+            ) from None
 
 
 def _measure(experiment: Experiment, run: TrainingRun, unigram_bpc: float, seconds: float) -> ExperimentResult:
@@ -297,7 +296,7 @@ def _measure(experiment: Experiment, run: TrainingRun, unigram_bpc: float, secon
         overrides=dict(experiment.overrides),
         parameters=run.model.count_params(),
         vocab_size=run.converter.vocab_size,
-        characters_trained=steps_trained * config.model.num_seqs * config.model.num_steps,
+        characters_trained=steps_trained * config.layout.chars_per_batch,
         final_loss=history.loss[-1],
         best_val_loss=history.val_loss[best],
         best_step=history.val_steps[best],

@@ -14,7 +14,7 @@ import numpy as np
 import tensorflow as tf
 
 from charrnn_lib.errors import ConfigError
-from charrnn_lib.model import recurrent_layers
+from charrnn_lib.model import recurrent_layers, step_function, zero_states
 from charrnn_lib.text import TextConverter
 
 
@@ -45,7 +45,7 @@ class ActivationReader:
                 f"ActivationReader reads LSTM states; this model has {[layer.name for layer in layers]}.",
                 f"ActivationReader 读取 LSTM 的状态；这个模型含有 {[layer.name for layer in layers]}。",
             )
-        self.model, self.converter = model, converter
+        self.model, self.converter, self._step = model, converter, step_function(model)
         self._read = tf.function(self._read_ids, input_signature=[tf.TensorSpec([None], tf.int32)])
 
     def read(self, text: str) -> Activations:
@@ -57,29 +57,15 @@ class ActivationReader:
         return Activations(text, hidden.numpy(), cell.numpy(), logits.numpy())
 
     def _read_ids(self, ids: tf.Tensor):
-        x = ids[None, :]  # (1, time)
-        hidden, cell = [], []
-        for layer in self.model.layers[1:]:
-            if isinstance(layer, keras.layers.LSTM):
-                h, c = _run_cell(layer.cell, x[0])  # (time, units) each
-                hidden.append(h)
-                cell.append(c)
-                x = h[None]  # (1, time, units)
-            elif not isinstance(layer, keras.layers.Dropout):  # dropout is the identity after training
-                x = layer(x, training=False)
-        return tf.stack(hidden), tf.stack(cell), x[0]  # (layers, time, units) ×2, (time, vocab_size)
+        def read_one(carried, id_):
+            _, states = carried
+            return self._step(id_[None], states)  # logits (1, vocab_size), [[h, c] per layer], each (1, units)
 
-
-def _run_cell(cell: keras.layers.Layer, inputs: tf.Tensor) -> tuple[tf.Tensor, tf.Tensor]:
-    """Step an LSTM cell over `inputs` `(time, features)` from zero state; h and c after each step."""
-    zeros = tf.zeros([1, cell.units])
-
-    def step(states, x):
-        _, (h, c) = cell(x[None], list(states), training=False)
-        return h, c
-
-    h, c = tf.scan(step, inputs, initializer=(zeros, zeros))  # (time, 1, units) each
-    return h[:, 0], c[:, 0]
+        start = (tf.zeros([1, self.model.output_shape[-1]]), zero_states(self.model, 1))
+        logits, states = tf.scan(read_one, ids, initializer=start)  # (time, 1, …) each
+        hidden = tf.stack([h[:, 0] for h, _ in states])  # (layers, time, units)
+        cell = tf.stack([c[:, 0] for _, c in states])
+        return hidden, cell, logits[:, 0]  # (layers, time, units) ×2, (time, vocab_size)
 
 
 def inside_quotes(text: str, quote: str = '"') -> np.ndarray:

@@ -15,6 +15,7 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 
 from charrnn_lib import checkpoints
+from charrnn_lib.config import SamplingSettings
 from charrnn_lib.sample import Sampler
 
 NO_FRONTEND_NOTE = "(no widgets here: one sample with the defaults; call write(...) to choose · 此处无法显示控件)"
@@ -32,12 +33,14 @@ def has_frontend() -> bool:
 
 
 def sampler_controls(checkpoints_by_name: Mapping[str, str | os.PathLike], start: str, *, length: int = 200,
-                     top_n: int = 5, max_length: int = 1000) -> Callable[..., str]:
+                     settings: SamplingSettings | None = None, max_length: int = 1000) -> Callable[..., str]:
     """Show the controls (or print one default sample) and return `write(...)`, which prints and returns a sample.
 
-    `write(start, length, temperature, top_n, top_p, checkpoint)`: top_n 0 switches the top-n cut off; every sample
-    uses random seed 0, so moving one control changes only what that control changes.
+    `write(start, length, temperature, top_n, top_p, checkpoint)` starts from `settings` (`SamplingSettings()` by
+    default); top_n 0 switches the top-n cut off and top_p 1 the top-p cut. Every sample uses random seed 0, so
+    moving one control changes only what that control changes.
     """
+    settings = SamplingSettings() if settings is None else settings
     samplers: dict[str, Sampler] = {}  # checkpoint name: its Sampler, loaded the first time it is chosen
     names = list(checkpoints_by_name)
 
@@ -46,10 +49,11 @@ def sampler_controls(checkpoints_by_name: Mapping[str, str | os.PathLike], start
             samplers[checkpoint] = Sampler.from_run(checkpoints_by_name[checkpoint])
         return samplers[checkpoint]
 
-    def write(start: str = start, length: int = length, temperature: float = 1.0, top_n: int = top_n,
-              top_p: float = 1.0, checkpoint: str = names[0]) -> str:
-        text = sampler_for(checkpoint).sample(start, length, temperature=temperature, top_n=top_n or None,
-                                              top_p=top_p, seed=0)[0]
+    def write(start: str = start, length: int = length, temperature: float = settings.temperature,
+              top_n: int = settings.top_n or 0, top_p: float = settings.top_p or 1.0,
+              checkpoint: str = names[0]) -> str:
+        chosen = SamplingSettings.from_controls(top_n=top_n, top_p=top_p, temperature=temperature)
+        text = sampler_for(checkpoint).sample(start, length, chosen, seed=0)[0]
         print(text)
         return text
 
@@ -58,9 +62,9 @@ def sampler_controls(checkpoints_by_name: Mapping[str, str | os.PathLike], start
 
         ipywidgets.interact_manual(
             write, start=start, length=ipywidgets.IntSlider(length, 1, max_length),
-            temperature=ipywidgets.FloatSlider(1.0, min=0.1, max=2.0, step=0.1),
-            top_n=ipywidgets.IntSlider(top_n, 0, sampler_for(names[0]).converter.vocab_size),
-            top_p=ipywidgets.FloatSlider(1.0, min=0.05, max=1.0, step=0.05), checkpoint=names)
+            temperature=ipywidgets.FloatSlider(settings.temperature, min=0.1, max=2.0, step=0.1),
+            top_n=ipywidgets.IntSlider(settings.top_n or 0, 0, sampler_for(names[0]).converter.vocab_size),
+            top_p=ipywidgets.FloatSlider(settings.top_p or 1.0, min=0.05, max=1.0, step=0.05), checkpoint=names)
     else:
         print(NO_FRONTEND_NOTE)
         write()

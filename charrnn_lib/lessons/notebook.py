@@ -41,10 +41,11 @@ PLOT_STYLE = {
     "legend.frameon": False,
     "image.cmap": "viridis",
 }
-# The versions pyproject.toml allows; outside them a lesson may still run, so we only warn.
+# The versions pyproject.toml allows (tests/test_notebook_setup.py reads it); outside them a lesson may still run,
+# so we only warn.
 TESTED_PYTHON = ((3, 10), (3, 12))
 TESTED_TENSORFLOW = ((2, 18), (2, 21))
-TESTED_KERAS = ((3, 10), (3, 99))
+TESTED_KERAS = ((3, 14), (3, 99))  # 3.12.0–3.13.2 break stateful RNNs in fit (pyproject.toml)
 
 
 @dataclasses.dataclass(frozen=True)

@@ -10,6 +10,7 @@ state is worth.
 from __future__ import annotations
 
 import dataclasses
+import types
 from collections.abc import Callable, Sequence
 
 import keras
@@ -17,7 +18,6 @@ import numpy as np
 import tensorflow as tf
 
 from charrnn_lib.batches import make_batches, split_train_validation
-from charrnn_lib.config import ModelConfig
 from charrnn_lib.history import bits_per_character, perplexity
 from charrnn_lib.model import build_model, reset_states, state_variables
 
@@ -87,10 +87,12 @@ class StateRun:
     val_bpc_reset_every_window: float
 
 
-def compare_state_handling(ids: np.ndarray, settings: ModelConfig, *, seeds: Sequence[int], steps: int,
+def compare_state_handling(ids: np.ndarray, settings: types.SimpleNamespace, *, seeds: Sequence[int], steps: int,
                            learning_rate: float = 0.005, grad_clip: float = 5.0,
                            vocab_size: int) -> list[StateRun]:
     """Train the same model for the same steps three ways (`STATE_HANDLING`) per seed; validate each two ways.
+
+    `settings` holds the architecture and the batch layout side by side, as `TrainConfig.model` gives them.
 
     Validation reads the held-out tail as contiguous streams: once with the state carried from window to window
     (how a sampler writes) and once reset before every window (at most `num_steps` characters of context).

@@ -99,7 +99,7 @@ def export_pretrained(run_dir: str | os.PathLike, destination: str | os.PathLike
     """
     run_dir, destination = Path(run_dir), Path(destination)
     config, converter = checkpoints.load_run(run_dir)
-    model = build_model(config.model, converter.vocab_size, batch_size=1)
+    model = build_model(config.architecture, converter.vocab_size, batch_size=1)
     destination.mkdir(parents=True, exist_ok=True)
     for name in COPIED_FILES:
         if (run_dir / name).exists():

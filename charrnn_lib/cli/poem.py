@@ -9,7 +9,7 @@ from charrnn_lib.prosody import FORMS, STARTS
 
 def add_poem_parser(subparsers: argparse._SubParsersAction) -> None:
     """Add the `poem` subcommand to the main CLI."""
-    from charrnn_lib.cli import add_weights_arguments
+    from charrnn_lib.cli.options import add_weights_arguments
 
     poem = subparsers.add_parser(
         "poem", help="Write regulated verse (格律) · 按格律作诗",
@@ -39,7 +39,7 @@ def add_poem_parser(subparsers: argparse._SubParsersAction) -> None:
 def run_poem(args: argparse.Namespace) -> int:
     """Print each poem line by line with its 平仄 marks below, then whether it passes the full check."""
     from charrnn_lib import poetry, prosody
-    from charrnn_lib.cli import sampler_from_args
+    from charrnn_lib.cli.options import sampler_from_args
 
     pattern = prosody.Pattern(args.form, args.pattern, args.first_line_rhymed)
     sampler = sampler_from_args(args)

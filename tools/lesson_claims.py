@@ -1,29 +1,63 @@
-"""Lessons 1 to 10 say in their prose what their committed outputs show, and name their source material one way.
+"""Check that lessons 1 to 10 say in their prose what their committed outputs show (a lint of the notebooks).
 
-Many of those outputs are `# NBVAL_IGNORE_OUTPUT` (quick mode computes other numbers), so nbval cannot notice the
-prose drifting away from them. These tests read the committed full-mode notebooks and compare each quoted number,
-in the English and in the Chinese paragraph, with the output it comes from.
+    python tools/notebook_lint.py        # runs every claim too: one line per claim that no longer holds
+
+Many outputs are `# NBVAL_IGNORE_OUTPUT` (quick mode computes other numbers), so nbval cannot notice the prose
+drifting away from them. Each claim reads the committed full-mode notebooks and compares a number or sentence the
+prose quotes, in the English and in the Chinese paragraph, with the output it comes from; nothing is run. Like
+tools/notebook_lint.py it checks the notebooks, not the library: tests/test_notebook_lint.py runs both.
 """
 
 from __future__ import annotations
 
 import ast
+import dataclasses
 import json
 import math
 import re
 import statistics
+import traceback
+from collections.abc import Callable
 from pathlib import Path
 
 import nbformat
-import pytest
 
-SOLUTIONS = Path(__file__).resolve().parents[1] / "notebooks" / "solutions"
+REPOSITORY = Path(__file__).resolve().parents[1]
+SOLUTIONS = REPOSITORY / "notebooks" / "solutions"
 LESSONS = ("02_minibatches.ipynb", "04_lstm_gru.ipynb", "05_gradients.ipynb")
 CJK = re.compile(r"[\u4e00-\u9fff]")
 
 
-def read(name: str) -> nbformat.NotebookNode:
-    return nbformat.read(SOLUTIONS / name, as_version=4)
+@dataclasses.dataclass(frozen=True)
+class Lessons:
+    """The solution notebooks a claim reads: the committed ones, or a copy to plant a mistake in."""
+
+    folder: Path = SOLUTIONS
+
+    def read(self, name: str) -> nbformat.NotebookNode:
+        return nbformat.read(self.folder / name, as_version=4)
+
+
+Claim = Callable[[Lessons], None]
+CLAIMS: list[Claim] = []
+
+
+def claim(function: Claim) -> Claim:
+    """Register a claim: a function that raises AssertionError when the prose and the outputs disagree."""
+    CLAIMS.append(function)
+    return function
+
+
+def broken_claims(lessons: Lessons, claims: list[Claim] = CLAIMS) -> list[str]:
+    """One line per claim that does not hold: its name and the check that failed."""
+    problems = []
+    for each in claims:
+        try:
+            each(lessons)
+        except (AssertionError, KeyError, StopIteration) as error:
+            frame = traceback.extract_tb(error.__traceback__)[-1]
+            problems.append(f"{each.__name__}: line {frame.lineno}: {frame.line} {error}".rstrip())
+    return problems
 
 
 def cell(notebook: nbformat.NotebookNode, cell_id: str) -> nbformat.NotebookNode:
@@ -61,26 +95,29 @@ def quoted_in_both(notebook: nbformat.NotebookNode, cell_id: str, *numbers: str)
 
 
 # --- the course's source material is named one way, with its links ---
-@pytest.mark.parametrize("name", LESSONS)
-def test_no_lesson_calls_the_source_material_seeds(name):
-    markdown = "\n".join(each.source for each in read(name).cells if each.cell_type == "markdown")
-    assert not re.search(r"seed (lesson|notebook)|the seeds'|种子课程|种子代码|原课程", markdown)
+@claim
+def no_lesson_calls_the_source_material_seeds(lessons: Lessons) -> None:
+    for name in LESSONS:
+        markdown = "\n".join(each.source for each in lessons.read(name).cells if each.cell_type == "markdown")
+        assert not re.search(r"seed (lesson|notebook)|the seeds'|种子课程|种子代码|原课程", markdown), name
 
 
-@pytest.mark.parametrize("name", ["02_minibatches.ipynb", "05_gradients.ipynb"])  # lesson 4 does not refer to it
-def test_the_source_material_is_introduced_once_with_its_links(name):
-    notebook = read(name)
-    markdown = "\n".join(each.source for each in notebook.cells if each.cell_type == "markdown")
-    for link in ("karpathy.github.io/2015/05/21/rnn-effectiveness", "github.com/karpathy/char-rnn",
-                 "udacity/deep-learning/blob/master/intro-to-rnns/Anna_KaRNNa.ipynb",
-                 "github.com/hzy46/Char-RNN-TensorFlow"):
-        assert markdown.count(link) == 2, f"{name}: {link} should be linked once in English and once in Chinese"
-    assert markdown.count("*source material*") == 1 and markdown.count("**原始材料**") == 1
+@claim
+def the_source_material_is_introduced_once_with_its_links(lessons: Lessons) -> None:
+    for name in ("02_minibatches.ipynb", "05_gradients.ipynb"):  # lesson 4 does not refer to it
+        notebook = lessons.read(name)
+        markdown = "\n".join(each.source for each in notebook.cells if each.cell_type == "markdown")
+        for link in ("karpathy.github.io/2015/05/21/rnn-effectiveness", "github.com/karpathy/char-rnn",
+                     "udacity/deep-learning/blob/master/intro-to-rnns/Anna_KaRNNa.ipynb",
+                     "github.com/hzy46/Char-RNN-TensorFlow"):
+            assert markdown.count(link) == 2, f"{name}: {link} should be linked once in English and once in Chinese"
+        assert markdown.count("*source material*") == 1 and markdown.count("**原始材料**") == 1, name
 
 
 # --- lesson 2 ---
-def test_lesson_2_quotes_the_bigram_losses_and_the_validation_batches_it_computes():
-    notebook = read("02_minibatches.ipynb")
+@claim
+def lesson_2_quotes_the_bigram_losses_and_the_validation_batches_it_computes(lessons: Lessons) -> None:
+    notebook = lessons.read("02_minibatches.ipynb")
     true_loss, wrapped_loss, blind = map(float, re.findall(r"(\d+\.\d+) (?:nats )?for",
                                                           output_text(notebook, "wrap-loss-numbers")))
     quoted_in_both(notebook, "wrap-loss-md", f"{true_loss:.1f}")
@@ -91,8 +128,9 @@ def test_lesson_2_quotes_the_bigram_losses_and_the_validation_batches_it_compute
     assert abs(wrong_share - 1 / 26) < 0.001  # "one target in 26"
 
 
-def test_lesson_2_says_which_notebook_of_the_source_material_resets_and_which_shuffles():
-    notebook = read("02_minibatches.ipynb")
+@claim
+def lesson_2_says_which_notebook_of_the_source_material_resets_and_which_shuffles(lessons: Lessons) -> None:
+    notebook = lessons.read("02_minibatches.ipynb")
     english, chinese = paragraphs(notebook, "shuffle-md")
     assert "Anna KaRNNa notebook shuffles nothing and starts every epoch from a zero state" in english
     assert "poetry lesson's generator shuffles the rows" in english and "without resetting it" in english
@@ -102,8 +140,9 @@ def test_lesson_2_says_which_notebook_of_the_source_material_resets_and_which_sh
 
 
 # --- lesson 4 ---
-def test_lesson_4_quotes_the_size_of_the_courses_anna_model_that_it_counts():
-    notebook = read("04_lstm_gru.ipynb")
+@claim
+def lesson_4_quotes_the_size_of_the_courses_anna_model_that_it_counts(lessons: Lessons) -> None:
+    notebook = lessons.read("04_lstm_gru.ipynb")
     counts = result(notebook, "count-keras")
     english, chinese = paragraphs(notebook, "count-keras-md")
     assert f"({counts['input_size']} characters in, {counts['units']} units)" in english
@@ -119,8 +158,9 @@ def recall_scores(notebook: nbformat.NotebookNode) -> dict[str, dict[int, tuple[
             for cell_name, by_k in result(notebook, "race").items()}
 
 
-def test_lesson_4_quotes_the_simple_rnn_spread_it_measured_over_seeds():
-    notebook = read("04_lstm_gru.ipynb")
+@claim
+def lesson_4_quotes_the_simple_rnn_spread_it_measured_over_seeds(lessons: Lessons) -> None:
+    notebook = lessons.read("04_lstm_gru.ipynb")
     scores = recall_scores(notebook)
     last_k = max(scores["SimpleRNN"])
     mean, lowest, highest = scores["SimpleRNN"][last_k]
@@ -130,21 +170,24 @@ def test_lesson_4_quotes_the_simple_rnn_spread_it_measured_over_seeds():
     assert scores["SimpleRNN"][20][0] < 0.9  # "from k = 20 on, the SimpleRNN falls behind"
 
 
-def test_lesson_4_gated_cells_recall_nearly_everything_in_every_seed_as_it_says():
-    scores = recall_scores(read("04_lstm_gru.ipynb"))
+@claim
+def lesson_4_gated_cells_recall_nearly_everything_in_every_seed_as_it_says(lessons: Lessons) -> None:
+    scores = recall_scores(lessons.read("04_lstm_gru.ipynb"))
     for gated in ("LSTM", "GRU"):
         assert all(lowest >= 0.99 for _, lowest, _ in scores[gated].values()), gated
 
 
-def test_lesson_4_quotes_how_long_section_6_watches_the_lstm_keep_a_character():
-    notebook = read("04_lstm_gru.ipynb")
+@claim
+def lesson_4_quotes_how_long_section_6_watches_the_lstm_keep_a_character(lessons: Lessons) -> None:
+    notebook = lessons.read("04_lstm_gru.ipynb")
     k = re.search(r"k = (\d+):", output_text(notebook, "inside")).group(1)
     english, chinese = paragraphs(notebook, "gates-md")
     assert f"keep a character for {k}" in english and f"把一个字符保留 {k} 步" in chinese
 
 
-def test_lesson_4_no_longer_claims_what_it_does_not_show():
-    notebook = read("04_lstm_gru.ipynb")
+@claim
+def lesson_4_no_longer_claims_what_it_does_not_show(lessons: Lessons) -> None:
+    notebook = lessons.read("04_lstm_gru.ipynb")
     markdown = "\n".join(each.source for each in notebook.cells if each.cell_type == "markdown")
     for claim in ("83 characters in", "falls as k grows", "becomes unstable", "stays constant", "保持不变的那些单元",
                   "随 k 增大而下降", "不稳定"):
@@ -156,23 +199,27 @@ def numbers(text: str) -> list[float]:
     return [float(value) for value in re.findall(r"-?\d+(?:\.\d+)?(?:e[-+]?\d+)?|nan", text)]
 
 
-def test_lesson_5_quotes_how_far_apart_0_9_and_1_1_are_after_200_steps():
-    notebook = read("05_gradients.ipynb")
+@claim
+def lesson_5_quotes_how_far_apart_0_9_and_1_1_are_after_200_steps(lessons: Lessons) -> None:
+    notebook = lessons.read("05_gradients.ipynb")
     text = output_text(notebook, "powers-values")
     vanished, exploded = (float(re.search(rf"{base}\^200 = (\S+)", text).group(1)) for base in (r"0\.9", r"1\.1"))
     quoted_in_both(notebook, "powers-md", f"10^{{{math.floor(math.log10(exploded / vanished))}}}")
 
 
-def test_lesson_5_quotes_the_decay_per_step_of_the_fresh_layers():
-    notebook = read("05_gradients.ipynb")
+@claim
+def lesson_5_quotes_the_decay_per_step_of_the_fresh_layers(lessons: Lessons) -> None:
+    notebook = lessons.read("05_gradients.ipynb")
     text = output_text(notebook, "decay-init")
     simple_rnn = numbers(text[text.index("SimpleRNN(64)") + len("SimpleRNN(64)"): text.index("LSTM(64)")])
     lstm = numbers(text[text.index("LSTM(64)") + len("LSTM(64)"):])
     quoted_in_both(notebook, "init-md", f"{sum(simple_rnn) / len(simple_rnn):.2f}", f"{sum(lstm) / len(lstm):.2f}")
 
 
-def test_lesson_5_says_the_open_forget_gate_lets_the_gradient_grow_in_every_seed_by_as_much_as_it_measured():
-    notebook = read("05_gradients.ipynb")
+@claim
+def lesson_5_says_the_open_forget_gate_lets_the_gradient_grow_in_every_seed_by_as_much_as_it_measured(
+        lessons: Lessons) -> None:
+    notebook = lessons.read("05_gradients.ipynb")
     by_name = result(notebook, "decay-forget")
     open_gate = by_name["LSTM, b_f = 3"]
     factors, ratios = open_gate["factor per step"], open_gate["first input / last input"]
@@ -183,8 +230,9 @@ def test_lesson_5_says_the_open_forget_gate_lets_the_gradient_grow_in_every_seed
     assert all(closed < min(other["factor per step"]) for name, other in by_name.items() if name != "LSTM, b_f = 0")
 
 
-def test_lesson_5_quotes_the_exploding_growth_it_measured():
-    notebook = read("05_gradients.ipynb")
+@claim
+def lesson_5_quotes_the_exploding_growth_it_measured(lessons: Lessons) -> None:
+    notebook = lessons.read("05_gradients.ipynb")
     growth = result(notebook, "exploding-growth")
     english, chinese = paragraphs(notebook, "exploding-train-md")
     assert 1.5e6 <= growth["first input / last input"] < 2.5e6  # "about two million times larger"
@@ -199,8 +247,9 @@ def about(value: float) -> str:
     return f"{mantissa} \\times 10^{{{exponent}}}" if exponent >= 10 else f"{mantissa} \\times 10^{exponent}"
 
 
-def test_lesson_5_quotes_the_linear_rnn_runs_of_every_seed():
-    notebook = read("05_gradients.ipynb")
+@claim
+def lesson_5_quotes_the_linear_rnn_runs_of_every_seed(lessons: Lessons) -> None:
+    notebook = lessons.read("05_gradients.ipynb")
     *run_lines, radius_line = output_text(notebook, "exploding-describe").splitlines()
     runs = {}  # label -> [(first loss, last loss, first norm, last norm)], one per seed
     for line in run_lines:
@@ -219,8 +268,9 @@ def test_lesson_5_quotes_the_linear_rnn_runs_of_every_seed():
     assert all(9.5 <= math.log10(first / last) < 11 for _, _, first, last in clipped)  # "about ten orders"
 
 
-def test_lesson_5_quotes_the_char_rnn_runs_it_describes():
-    notebook = read("05_gradients.ipynb")
+@claim
+def lesson_5_quotes_the_char_rnn_runs_it_describes(lessons: Lessons) -> None:
+    notebook = lessons.read("05_gradients.ipynb")
     runs = {}
     for line in output_text(notebook, "char-describe").splitlines():
         if "uniform guess" in line:
@@ -254,8 +304,9 @@ def state_table(notebook: nbformat.NotebookNode) -> dict[str, tuple[tuple[float,
     return rows
 
 
-def test_lesson_6_quotes_the_stateful_experiment_over_three_seeds_as_it_ran():
-    notebook = read("06_anna_karnna.ipynb")
+@claim
+def lesson_6_quotes_the_stateful_experiment_over_three_seeds_as_it_ran(lessons: Lessons) -> None:
+    notebook = lessons.read("06_anna_karnna.ipynb")
     table = state_table(notebook)
     assert set(table) == {"carried", "reset every batch", "shuffled windows"}
     (carried, carried_reset), (reset, reset_reset), (shuffled, shuffled_reset) = (
@@ -273,8 +324,9 @@ def test_lesson_6_quotes_the_stateful_experiment_over_three_seeds_as_it_ran():
     quoted_in_both(notebook, "state-read-md", "0.3", "0.1")
 
 
-def test_lesson_6_quotes_the_sanity_check_and_the_perplexities_it_computes():
-    notebook = read("06_anna_karnna.ipynb")
+@claim
+def lesson_6_quotes_the_sanity_check_and_the_perplexities_it_computes(lessons: Lessons) -> None:
+    notebook = lessons.read("06_anna_karnna.ipynb")
     sanity = result(notebook, "units-sanity-code")
     assert sanity["untrained loss (nats)"] == sanity["ln 78"]  # "where ln 78 predicts it"
     assert round(sanity["perplexity"]) == 78  # "a perplexity of about 78"
@@ -313,10 +365,11 @@ def by_value(rates: list[str]) -> list[str]:
     return sorted(rates, key=lambda rate: float(rate[:-1]))
 
 
-def test_lesson_9_states_the_reading_rule_the_library_applies_and_quotes_its_evidence():
+@claim
+def lesson_9_states_the_reading_rule_the_library_applies_and_quotes_its_evidence(lessons: Lessons) -> None:
     from charrnn_lib import prosody
 
-    notebook = read("09_regulated_verse.ipynb")
+    notebook = lessons.read("09_regulated_verse.ipynb")
     rule = (f"{prosody.COMMON_SHARE:.0%}", f"{1 - prosody.COMMON_SHARE:.0%}")
     assert rule == ("80%", "20%")
     quoted_in_each_language(notebook, "1dcab9a6", *rule)
@@ -340,8 +393,9 @@ def test_lesson_9_states_the_reading_rule_the_library_applies_and_quotes_its_evi
     quoted_in_each_language(notebook, "exercise-1-md", *numbers)
 
 
-def test_lesson_9_shows_the_variants_and_the_seven_character_poem_it_describes():
-    notebook = read("09_regulated_verse.ipynb")
+@claim
+def lesson_9_shows_the_variants_and_the_seven_character_poem_it_describes(lessons: Lessons) -> None:
+    notebook = lessons.read("09_regulated_verse.ipynb")
     special, rescued = output_text(notebook, "variant-special"), output_text(notebook, "variant-rescued")
     assert "特定格式 special_form: line 1" in special and "移舟泊烟渚" in special and "✗" not in special
     assert "拗救 rescued: line 3" in rescued and "五言律诗" in rescued and "✗" not in rescued
@@ -351,8 +405,9 @@ def test_lesson_9_shows_the_variants_and_the_seven_character_poem_it_describes()
     assert name.startswith("七言绝句") and passed and all(len(line) == 7 for line in lines)
 
 
-def test_lesson_9_quotes_the_real_poems_pass_rates_and_rule_rates_it_computes():
-    notebook = read("09_regulated_verse.ipynb")
+@claim
+def lesson_9_quotes_the_real_poems_pass_rates_and_rule_rates_it_computes(lessons: Lessons) -> None:
+    notebook = lessons.read("09_regulated_verse.ipynb")
     count, everything, held_out, with_variant = result(notebook, "real-pass")
     rules = result(notebook, "real-rules")
     assert count == 3710  # "3,710 Tang 五言绝句"
@@ -365,8 +420,9 @@ def test_lesson_9_quotes_the_real_poems_pass_rates_and_rule_rates_it_computes():
     quoted_in_each_language(notebook, "summary", *percentages(everything))
 
 
-def test_lesson_9_quotes_the_free_samples_it_measured_over_five_seeds_in_full_mode():
-    notebook = read("09_regulated_verse.ipynb")
+@claim
+def lesson_9_quotes_the_free_samples_it_measured_over_five_seeds_in_full_mode(lessons: Lessons) -> None:
+    notebook = lessons.read("09_regulated_verse.ipynb")
     mean, rates, rules = result(notebook, "free-pass")
     assert mean.endswith("of 200 free samples pass every rule, mean of 5 seeds") and len(rates) == 5
     [mean_rate] = percentages(mean)
@@ -381,8 +437,9 @@ def test_lesson_9_quotes_the_free_samples_it_measured_over_five_seeds_in_full_mo
     quoted_in_each_language(notebook, "summary", mean_rate)
 
 
-def test_lesson_9_quotes_what_the_constraint_costs_as_measured_over_five_seeds():
-    notebook = read("09_regulated_verse.ipynb")
+@claim
+def lesson_9_quotes_what_the_constraint_costs_as_measured_over_five_seeds(lessons: Lessons) -> None:
+    notebook = lessons.read("09_regulated_verse.ipynb")
     passed = re.search(r"'(\d+\.\d%) of ([\d,]+) constrained poems \((\d+) seeds\)",
                        output_text(notebook, "constrained-pass"))
     assert passed.groups() == ("100.0%", "1,000", "5")
@@ -428,8 +485,9 @@ def decoding_table(notebook: nbformat.NotebookNode) -> dict[str, dict[str, tuple
     return table
 
 
-def test_lesson_10_reads_the_decoding_table_as_it_came_out_over_every_seed():
-    table = decoding_table(read(LESSON_10))
+@claim
+def lesson_10_reads_the_decoding_table_as_it_came_out_over_every_seed(lessons: Lessons) -> None:
+    table = decoding_table(lessons.read(LESSON_10))
     assert set(table) == {"greedy", "T=1.0", "T=0.7", "top-n 5", "top-p 0.9"}
     others = [rule for rule in table if rule != "greedy"]
     cuts = ["T=0.7", "top-n 5", "top-p 0.9"]
@@ -455,8 +513,9 @@ def unit_lines(notebook: nbformat.NotebookNode, cell_id: str) -> dict[str, tuple
     return found
 
 
-def test_lesson_10_quotes_the_quote_unit_it_found():
-    notebook = read(LESSON_10)
+@claim
+def lesson_10_quotes_the_quote_unit_it_found(lessons: Lessons) -> None:
+    notebook = lessons.read(LESSON_10)
     units = unit_lines(notebook, "l10-quote-units")
     assert units["layer 2 cell"][0] == units["layer 2 hidden"][0] == 238
     first_layer_best = max(units["layer 1 cell"][1], units["layer 1 hidden"][1], key=lambda text: abs(float(
@@ -467,16 +526,18 @@ def test_lesson_10_quotes_the_quote_unit_it_found():
     assert result(notebook, "l10-exercise-real") == 238
 
 
-def test_lesson_10_quotes_the_line_position_units_it_found():
-    notebook = read(LESSON_10)
+@claim
+def lesson_10_quotes_the_line_position_units_it_found(lessons: Lessons) -> None:
+    notebook = lessons.read(LESSON_10)
     units = unit_lines(notebook, "l10-line-units")
     assert units["tang layer 1 hidden"][0] == 22 and "22" in cell(notebook, "l10-line-plot").source
     quoted_in_both(notebook, "l10-lines-read", "22", units["tang layer 1 hidden"][1],
                    units["anna layer 1 hidden"][1], units["anna layer 2 hidden"][1])
 
 
-def test_lesson_7_quotes_the_shape_curve_of_its_three_seeds_as_it_ran():
-    notebook = read("07_ai_poetry.ipynb")
+@claim
+def lesson_7_quotes_the_shape_curve_of_its_three_seeds_as_it_ran(lessons: Lessons) -> None:
+    notebook = lessons.read("07_ai_poetry.ipynb")
     ratios = result(notebook, "519eac02")  # {seed: {step: share of couplet-shaped lines}}
     assert len(ratios) == 3
     assert max(shares[125] for shares in ratios.values()) <= 0.04  # "at step 125 at most 4%"
@@ -494,16 +555,18 @@ def experiment_rows(notebook: nbformat.NotebookNode) -> dict[str, dict[str, str]
     return {row[0]: dict(zip(header, row, strict=True)) for row in rows}
 
 
-def test_lesson_8_table_shows_perplexity_beside_bpc_and_no_load_dependent_speed():
-    rows = experiment_rows(read("08_experiments.ipynb"))
+@claim
+def lesson_8_table_shows_perplexity_beside_bpc_and_no_load_dependent_speed(lessons: Lessons) -> None:
+    rows = experiment_rows(lessons.read("08_experiments.ipynb"))
     columns = next(iter(rows.values()))
     assert "val perplexity" in columns and not any("chars/s" in column or "seconds" in column for column in columns)
     for row in rows.values():
-        assert float(row["val perplexity"].replace(",", "")) == pytest.approx(2 ** float(row["val bpc"]), abs=0.1)
+        assert abs(float(row["val perplexity"].replace(",", "")) - 2 ** float(row["val bpc"])) <= 0.1
 
 
-def test_lesson_8_every_corpus_leaves_the_unigram_plateau_in_every_seed_as_it_says():
-    notebook = read("08_experiments.ipynb")
+@claim
+def lesson_8_every_corpus_leaves_the_unigram_plateau_in_every_seed_as_it_says(lessons: Lessons) -> None:
+    notebook = lessons.read("08_experiments.ipynb")
     rows = experiment_rows(notebook)
     ratios: dict[str, list[float]] = {}
     for label, row in rows.items():
@@ -521,8 +584,9 @@ def test_lesson_8_every_corpus_leaves_the_unigram_plateau_in_every_seed_as_it_sa
     assert quoted["anna"] == quoted["shakespeare"]  # "0.57 each"
 
 
-def test_lesson_8_quotes_the_knob_runs_against_the_three_seeds_of_the_baseline():
-    notebook = read("08_experiments.ipynb")
+@claim
+def lesson_8_quotes_the_knob_runs_against_the_three_seeds_of_the_baseline(lessons: Lessons) -> None:
+    notebook = lessons.read("08_experiments.ipynb")
     verdicts = {}
     for line in output_text(notebook, "ranking-knobs").splitlines()[1:]:
         label, bpc = line.split()[:2]
@@ -541,24 +605,29 @@ ANNA_KARNNA_LINK = "udacity/deep-learning/blob/master/intro-to-rnns/Anna_KaRNNa.
 HZY46_LINK = "github.com/hzy46/Char-RNN-TensorFlow"
 
 
-@pytest.mark.parametrize(("name", "links"), [
-    ("01_sequence_data.ipynb", [HZY46_LINK]),
-    ("06_anna_karnna.ipynb", [ANNA_KARNNA_LINK, "github.com/karpathy/char-rnn"]),
-    ("07_ai_poetry.ipynb", [HZY46_LINK]),
-    ("08_experiments.ipynb", [HZY46_LINK]),
-    ("10_decoding_and_inside.ipynb", [ANNA_KARNNA_LINK]),
-])
-def test_a_lesson_that_names_part_of_the_source_material_introduces_it_once_with_its_link(name, links):
-    markdown = "\n".join(each.source for each in read(name).cells if each.cell_type == "markdown")
-    assert markdown.count("*source material*") == 1 and markdown.count("**原始材料**") == 1
-    assert not re.search(r"seed (lesson|notebook)|the seeds'|种子课程|种子代码|原课程", markdown)
-    for link in links:
-        assert markdown.count(link) >= 2, f"{name}: {link} should be linked in English and in Chinese"
+NAMED_SOURCES = {
+    "01_sequence_data.ipynb": [HZY46_LINK],
+    "06_anna_karnna.ipynb": [ANNA_KARNNA_LINK, "github.com/karpathy/char-rnn"],
+    "07_ai_poetry.ipynb": [HZY46_LINK],
+    "08_experiments.ipynb": [HZY46_LINK],
+    "10_decoding_and_inside.ipynb": [ANNA_KARNNA_LINK],
+}
+
+
+@claim
+def a_lesson_that_names_part_of_the_source_material_introduces_it_once_with_its_link(lessons: Lessons) -> None:
+    for name, links in NAMED_SOURCES.items():
+        markdown = "\n".join(each.source for each in lessons.read(name).cells if each.cell_type == "markdown")
+        assert markdown.count("*source material*") == 1 and markdown.count("**原始材料**") == 1, name
+        assert not re.search(r"seed (lesson|notebook)|the seeds'|种子课程|种子代码|原课程", markdown), name
+        for link in links:
+            assert markdown.count(link) >= 2, f"{name}: {link} should be linked in English and in Chinese"
 
 
 # --- lesson 1 (its outputs are compared by nbval; the reading of them is checked here) ---
-def test_lesson_1_says_the_three_commonest_tang_characters_are_nearly_a_quarter_of_it():
-    notebook = read("01_sequence_data.ipynb")
+@claim
+def lesson_1_says_the_three_commonest_tang_characters_are_nearly_a_quarter_of_it(lessons: Lessons) -> None:
+    notebook = lessons.read("01_sequence_data.ipynb")
     counts = ast.literal_eval(output_text(notebook, "most-common"))
     share = sum(count for _, count in counts[:3]) / int(output_text(notebook, "load-corpora"))
     assert [char for char, _ in counts[:3]] == ["，", "。", "\n"]
@@ -568,25 +637,28 @@ def test_lesson_1_says_the_three_commonest_tang_characters_are_nearly_a_quarter_
 
 
 # --- lesson 3: its training cells are NBVAL_IGNORE_OUTPUT ---
-def test_lesson_3_scratch_rnn_starts_at_the_vocabulary_size_and_ends_below_the_unigram_perplexity():
-    notebook = read("03_rnn_from_scratch.ipynb")
+@claim
+def lesson_3_scratch_rnn_starts_at_the_vocabulary_size_and_ends_below_the_unigram_perplexity(lessons: Lessons) -> None:
+    notebook = lessons.read("03_rnn_from_scratch.ipynb")
     data = result(notebook, "train-data")
     perplexity = result(notebook, "perplexity")
     assert round(perplexity["perplexity at the start"]) == data["vocab_size"]  # "starts at the vocabulary size"
     assert perplexity["held-out perplexity at the end"] < perplexity["unigram perplexity"]
-    assert perplexity["unigram perplexity"] == pytest.approx(math.exp(data["unigram loss"]), abs=0.2)
+    assert abs(perplexity["unigram perplexity"] - math.exp(data["unigram loss"])) <= 0.2
 
 
-def test_lesson_3_held_out_curve_lies_below_the_training_curve_at_every_report():
-    text = re.sub(r"\x1b\[[0-9;]*m", "", output_text(read("03_rnn_from_scratch.ipynb"), "train"))
+@claim
+def lesson_3_held_out_curve_lies_below_the_training_curve_at_every_report(lessons: Lessons) -> None:
+    text = re.sub(r"\x1b\[[0-9;]*m", "", output_text(lessons.read("03_rnn_from_scratch.ipynb"), "train"))
     reports = [tuple(map(float, pair)) for pair in re.findall(r"- loss: (\d+\.\d+) - validation loss: (\d+\.\d+)",
                                                               text)]
     assert len(reports) >= 5
     assert all(validation < training for training, validation in reports)  # "even lies below the training curve"
 
 
-def test_lesson_3_intent_model_spreads_its_bet_only_on_the_ambiguous_question():
-    notebook = read("03_rnn_from_scratch.ipynb")
+@claim
+def lesson_3_intent_model_spreads_its_bet_only_on_the_ambiguous_question(lessons: Lessons) -> None:
+    notebook = lessons.read("03_rnn_from_scratch.ipynb")
     probabilities = result(notebook, "ambiguous")
     ambiguous = sorted(probabilities["is it ?"].values())
     assert ambiguous[-1] < 0.9 and ambiguous[-2] > 0.2  # two intents share the bet
@@ -594,8 +666,9 @@ def test_lesson_3_intent_model_spreads_its_bet_only_on_the_ambiguous_question():
     assert max(probabilities["is it raining ?"].values()) >= 0.99
 
 
-def test_lesson_3_sample_shows_the_python_features_the_text_lists():
-    notebook = read("03_rnn_from_scratch.ipynb")
+@claim
+def lesson_3_sample_shows_the_python_features_the_text_lists(lessons: Lessons) -> None:
+    notebook = lessons.read("03_rnn_from_scratch.ipynb")
     sample = output_text(notebook, "sample")
     assert re.search(r"\n {4,}\S", sample) and re.search(r"\w_\w", sample)  # indented lines, underscored names
     assert all(token in sample for token in ("(", ")", "=", "):"))
@@ -607,20 +680,23 @@ def test_lesson_3_sample_shows_the_python_features_the_text_lists():
 LESSON_7 = "07_ai_poetry.ipynb"
 
 
-def test_lesson_7_summary_quotes_the_share_of_characters_the_vocabulary_keeps():
-    notebook = read(LESSON_7)
+@claim
+def lesson_7_summary_quotes_the_share_of_characters_the_vocabulary_keeps(lessons: Lessons) -> None:
+    notebook = lessons.read(LESSON_7)
     unknown = float(re.search(r"(\d+\.\d+)% of the characters become <unk>", output_text(notebook, "f2d3b01c"))[1])
     quoted_in_both(notebook, "0ce34aed", f"{100 - unknown:.1f}%")
 
 
-def test_lesson_7_embedding_trains_faster_as_measured():
-    speedup = float(re.search(r"embedding is (\d+\.\d+)x faster", output_text(read(LESSON_7), "0379e1f7"))[1])
+@claim
+def lesson_7_embedding_trains_faster_as_measured(lessons: Lessons) -> None:
+    speedup = float(re.search(r"embedding is (\d+\.\d+)x faster", output_text(lessons.read(LESSON_7), "0379e1f7"))[1])
     assert speedup > 1  # "it trains faster"
 
 
-def test_lesson_7_pretrained_run_sits_near_80_percent_for_thousands_of_steps_then_jumps():
+@claim
+def lesson_7_pretrained_run_sits_near_80_percent_for_thousands_of_steps_then_jumps(lessons: Lessons) -> None:
     """Section 5's right panel and section 6 read the metric history that ships with the pretrained run."""
-    provenance = json.loads((SOLUTIONS.parents[1] / "charrnn_lib" / "pretrained" / "tang" / "provenance.json")
+    provenance = json.loads((REPOSITORY / "charrnn_lib" / "pretrained" / "tang" / "provenance.json")
                             .read_text(encoding="utf-8"))
     history = dict(zip(provenance["metric_history"]["steps"], provenance["metric_history"]["couplet_shape_ratio"],
                        strict=True))
@@ -629,12 +705,13 @@ def test_lesson_7_pretrained_run_sits_near_80_percent_for_thousands_of_steps_the
     plateau = [step for step, share in history.items() if 0.78 <= share <= 0.83]
     assert max(plateau) - min(plateau) >= 2000  # "near 80% for thousands of steps"
     assert history[max(plateau) + 500] > 0.95  # "then jumps"
-    english, chinese = paragraphs(read(LESSON_7), "c14bae5d")
+    english, chinese = paragraphs(lessons.read(LESSON_7), "c14bae5d")
     assert "stays near 80% for thousands of steps, then jumps" in english and "80%" in chinese
 
 
-def test_lesson_7_reads_the_temperature_and_first_line_numbers_below_it_as_they_came_out():
-    notebook = read(LESSON_7)
+@claim
+def lesson_7_reads_the_temperature_and_first_line_numbers_below_it_as_they_came_out(lessons: Lessons) -> None:
+    notebook = lessons.read(LESSON_7)
     by_temperature = result(notebook, "a1b56237")
     assert all(share >= 0.99 for share in by_temperature.values())  # "hardly changes", "even at 1.5 almost every"
     lines = result(notebook, "d560266b")
