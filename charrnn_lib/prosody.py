@@ -13,8 +13,9 @@ The rules follow 王力《诗词格律》《汉语诗律学》 and 启功《诗�
   (`disputed`, 28 characters), generation keeps the character to free positions. Modern Mandarin tones
   would be wrong: 入声 characters such as 白, 国, 一 are 仄.
 - Rhymes. A rhyme counts in the 平声 groups of a character's common readings: with at least 3 rhyme uses in
-  regulated Tang poems (also counted in `verse_readings.json`, from the traditional character the poet wrote),
-  the groups that hold at least 20 % of them; otherwise the table's 平声 groups of the plain form.
+  regulated Tang poems (also counted in `verse_readings.json`: the group the poem's even lines share by the
+  table, for each traditional rhyme character the table lists there or the poem's marks read 平), the groups
+  that hold at least 20 % of them; otherwise the table's 平声 groups of the plain form.
 - Line types. A five-character line alternates its 2nd and 4th characters (二四分明). Fixing the 2nd
   character and the last gives the four types 仄仄平平仄, 平平仄仄平, 平平平仄仄, 仄仄仄平平. A seven-character
   line puts two characters of the opposite class in front (平平仄仄平平仄 …): 二四六分明.
