@@ -1,7 +1,10 @@
+import re
+
 import pytest
 
 from charrnn_lib.cli import EXIT_USER_ERROR, build_parser, main
 from charrnn_lib.config import SAMPLING_KNOBS, SamplingSettings, TrainConfig
+from charrnn_lib.datasets.recipes import HAN_CHARACTERS
 
 PATTERN = "0123456789\n" * 300
 
@@ -114,11 +117,15 @@ def test_poem_prints_each_line_with_its_tone_marks_and_the_verdict(capsys):
     (["--acrostic", "春夏秋冬"], "cannot open line 2"),  # 仄起: line 2 opens on 平, 夏 is 仄
     (["--rhyme", "东东"], "Unknown rhyme group"),
     (["--acrostic", "春夏秋㐀"], "never saw these head characters"),
+    (["--acrostic", "春夏秋"], "needs 4 head characters"),
+    (["--form", "sijue"], "form must be one of"),
+    (["--pattern", "ping"], "start must be one of"),
 ])
 def test_impossible_poem_requests_are_one_clear_line(capsys, flags, message):
     assert main(["poem", "--pretrained", "tang", *flags]) == EXIT_USER_ERROR
     err = capsys.readouterr().err
     assert message in err and len(err.strip().splitlines()) == 1
+    assert re.search(f"[{HAN_CHARACTERS}]", err.split(message)[1])  # the Chinese line follows the English one
 
 
 @pytest.mark.parametrize("switch", ["unigram_output_bias", "use_embedding"])

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import argparse
 
-from charrnn_lib.prosody import FORMS, STARTS
-
 
 def add_poem_parser(subparsers: argparse._SubParsersAction) -> None:
     """Add the `poem` subcommand to the main CLI."""
@@ -16,9 +14,10 @@ def add_poem_parser(subparsers: argparse._SubParsersAction) -> None:
         description="Sample 五言 or 七言 poems whose tones and rhyme follow a regulated pattern, enforced while "
                     "sampling · 在采样时强制平仄与押韵，写出合律的五言或七言诗")
     add_weights_arguments(poem)
-    poem.add_argument("--form", choices=list(FORMS), default="wujue",
+    # No argparse choices: prosody.Pattern refuses a wrong form or start in one bilingual line, as for every setting.
+    poem.add_argument("--form", default="wujue",
                       help="wujue 五言绝句, wulv 五言律诗, qijue 七言绝句, qilv 七言律诗 · 诗体 (default: %(default)s)")
-    poem.add_argument("--pattern", choices=STARTS, default="zeqi",
+    poem.add_argument("--pattern", default="zeqi",
                       help="pingqi 平起 or zeqi 仄起: the tone of line 1's second character · 起式 "
                            "(default: %(default)s)")
     poem.add_argument("--first_line_rhymed", action="store_true", help="line 1 rhymes too (首句入韵) · 首句入韵")
