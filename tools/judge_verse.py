@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import argparse
 import math
-import re
 import sys
 import tempfile
 from collections import Counter
@@ -27,13 +26,9 @@ from collections.abc import Iterable
 from pathlib import Path
 
 import numpy as np
+from verse_readers import lines_of  # the same reading of a poem's lines (tools/ is on the path as a script)
 
-_LINE = re.compile(r"[^，。？！；\s]+")
 FOLDS = 5
-
-
-def lines_of(poem: str) -> list[str]:
-    return _LINE.findall(poem.split("：")[-1])
 
 
 def ngram_features(train: list[str], test: list[str]) -> tuple[np.ndarray, np.ndarray]:
