@@ -1,7 +1,7 @@
 """Writing Tang poems: the couplet-shape metric, acrostic poems (藏头诗), and poems under a 格律 pattern.
 
 `write_regulated` turns a tonal pattern (`prosody`) into per-position masks that the compiled sampler applies to
-the logits: five Han characters of the right tone, the punctuation after them, the rhyme group at the rhyme
+the logits: five or seven Han characters of the right tone, the punctuation after them, the rhyme group at the rhyme
 positions, and acrostic heads at the line starts. Masks cost nothing per character, so it samples as fast as
 plain sampling.
 """
@@ -9,19 +9,19 @@ plain sampling.
 from __future__ import annotations
 
 import dataclasses
-import re
 from collections.abc import Iterable
+from typing import Any
 
 import numpy as np
 
 from charrnn_lib import prosody
-from charrnn_lib.datasets.recipes import COUPLET, HAN_CHARACTERS
+from charrnn_lib.config import SamplingSettings
 from charrnn_lib.errors import ConfigError, VocabularyError
+from charrnn_lib.han import COUPLET, HAN
 from charrnn_lib.position_masks import PositionMasks
 from charrnn_lib.sample import DEFAULT_TOP_N, Sampler
 from charrnn_lib.text import TextConverter
 
-_HAN_CHARACTER = re.compile(f"[{HAN_CHARACTERS}]")
 _LINE_ROOM = 16  # characters a row of `sample_lines` allows per line: a couplet needs 12 plus the line break
 
 
@@ -123,7 +123,7 @@ def regulated_masks(converter: TextConverter, request: FormRequest, *, couplet_b
     line_count, line_length = pattern.line_count, pattern.line_length
     _check_heads(converter, request.acrostic, line_count)
     han = np.zeros(converter.vocab_size, dtype=bool)  # the last id, <unk>, is never a character of the poem
-    han[:len(converter.vocab)] = [_HAN_CHARACTER.fullmatch(entry) is not None for entry in converter.vocab]
+    han[:len(converter.vocab)] = [HAN.fullmatch(entry) is not None for entry in converter.vocab]
     fitting: dict[tuple[str | None, bool], np.ndarray] = {}
     rows = []
     for index, rule in enumerate(pattern.requirements()):
@@ -149,13 +149,14 @@ def regulated_masks(converter: TextConverter, request: FormRequest, *, couplet_b
     return PositionMasks.from_array(np.stack(rows))
 
 
-def write_regulated(sampler: Sampler, request: FormRequest, *, num_samples: int = 1,
-                    top_n: int | None = DEFAULT_TOP_N, temperature: float = 1.0, seed: int | None = None,
-                    couplet_break: str = "\n") -> list[str]:
-    """`num_samples` poems that follow `request`'s tonal pattern and rhyme, one couplet per line."""
+def write_regulated(sampler: Sampler, request: FormRequest, settings: SamplingSettings | None = None, *,
+                    num_samples: int = 1, seed: int | None = None, couplet_break: str = "\n",
+                    **changes: Any) -> list[str]:
+    """`num_samples` poems that follow `request`'s tonal pattern and rhyme, one couplet per line, each drawn once
+    by `settings` with `changes` made, as `Sampler.sample` takes them (`poet.compose` chooses among several)."""
     masks = regulated_masks(sampler.converter, request, couplet_break=couplet_break)
-    return sampler.sample("", len(masks.rows), num_samples=num_samples, top_n=top_n, temperature=temperature,
-                          seed=seed, constraints=masks)
+    return sampler.sample("", len(masks.rows), settings, num_samples=num_samples, seed=seed, constraints=masks,
+                          **changes)
 
 
 def character_log_probabilities(sampler: Sampler, text: str, *, allow_unknown: bool = False) -> np.ndarray:

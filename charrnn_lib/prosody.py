@@ -52,8 +52,8 @@ from pathlib import Path
 
 import opencc
 
-from charrnn_lib.datasets.recipes import HAN_CHARACTERS, to_simplified
 from charrnn_lib.errors import ConfigError
+from charrnn_lib.han import HAN_CHARACTERS, to_simplified
 
 PING, ZE, BOTH, UNKNOWN = "ping", "ze", "both", "unknown"
 TONE_MARKS = {PING: "平", ZE: "仄", BOTH: "中", UNKNOWN: "？"}
@@ -209,6 +209,15 @@ def rhyme_groups(character: str) -> set[str]:
         level = {name for name, count in uses.items() if count >= RHYME_SHARE * total}
         found = {name for name in found if _rhyme_table().group_tones[name] == ZE} | level
     return found
+
+
+def rhyme_group_uses() -> dict[str, int]:
+    """How many rhyme characters regulated Tang poems put in each 平声 group (`verse_readings.json`), most
+    used first: how often real poems choose each rhyme."""
+    uses = Counter()
+    for groups in _evidence().rhyme_uses.values():
+        uses.update(groups)
+    return dict(uses.most_common())
 
 
 def _check_tone(tone: str | None) -> None:

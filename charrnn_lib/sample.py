@@ -135,6 +135,26 @@ class Sampler:
         `constraints` restricts generated positions 0..L-1 to some ids: a `PositionMasks`, or a
         `(L, vocab_size)` boolean array; later positions are free.
         """
+        texts, _ = self._generate(prime, max_length, settings, num_samples, seed, allow_unknown, constraints,
+                                  changes, scored=False)
+        return texts
+
+    def sample_scored(self, prime: str = "", max_length: int = 30, settings: SamplingSettings | None = None, *,
+                      num_samples: int = 1, seed: int | None = None, allow_unknown: bool = False,
+                      constraints: PositionMasks | np.ndarray | None = None,
+                      **changes: Any) -> list[tuple[str, float]]:
+        """As `sample`, each text with the model's own mean log-probability (nats) of its generated characters.
+
+        The score is the model's, before masks, temperature and cuts: how likely the model finds what was drawn,
+        so candidates drawn under different rules can be ranked on one scale (sample-and-rerank).
+        """
+        texts, scores = self._generate(prime, max_length, settings, num_samples, seed, allow_unknown, constraints,
+                                       changes, scored=True)
+        return list(zip(texts, (float(score) / max_length for score in scores), strict=True))
+
+    def _generate(self, prime: str, max_length: int, settings: SamplingSettings | None, num_samples: int,
+                  seed: int | None, allow_unknown: bool, constraints: PositionMasks | np.ndarray | None,
+                  changes: dict[str, Any], scored: bool) -> tuple[list[str], np.ndarray]:
         settings = (SamplingSettings() if settings is None else settings).replace(**changes)
         require_positive_whole_numbers(max_length=max_length, num_samples=num_samples)
         masks = self._masks(constraints)
@@ -152,12 +172,14 @@ class Sampler:
         rows[:len(used)] = used + 1
         top_p = 1.0 if settings.top_p is None else settings.top_p
         nucleus = top_p < 1.0  # top_p=1.0 keeps every id: no cut to make
-        generate = self._compiled_generation(primes.shape, capacity, table.shape[0], settings.top_n, nucleus)
+        generate = self._compiled_generation(primes.shape, capacity, table.shape[0], settings.top_n, nucleus, scored)
         seed = int(np.random.default_rng().integers(2**31)) if seed is None else seed
-        ids = generate(tf.constant(primes), tf.constant(len(prime_ids)), tf.constant(max_length),
-                       tf.constant(table), tf.constant(rows), tf.constant(settings.temperature, tf.float32),
-                       tf.constant(top_p, tf.float32), tf.constant([seed, 0], tf.int32))
-        return [prime + self.converter.decode(row) for row in ids.numpy()[:, :max_length]]
+        ids, log_likelihoods = generate(
+            tf.constant(primes), tf.constant(len(prime_ids)), tf.constant(max_length), tf.constant(table),
+            tf.constant(rows), tf.constant(settings.temperature, tf.float32), tf.constant(top_p, tf.float32),
+            tf.constant([seed, 0], tf.int32))
+        texts = [prime + self.converter.decode(row) for row in ids.numpy()[:, :max_length]]
+        return texts, log_likelihoods.numpy()
 
     def _masks(self, constraints: PositionMasks | np.ndarray | None) -> PositionMasks:
         if constraints is None:
@@ -174,12 +196,12 @@ class Sampler:
         return masks
 
     def _compiled_generation(self, prime_shape: tuple[int, int], capacity: int, num_masks: int, top_n: int | None,
-                             nucleus: bool):
+                             nucleus: bool, scored: bool):
         vocab_size = self.converter.vocab_size
         top_k = vocab_size if top_n is None else min(top_n, vocab_size)
-        key = (*prime_shape, capacity, num_masks, top_k, nucleus)
+        key = (*prime_shape, capacity, num_masks, top_k, nucleus, scored)
         if key not in self._compiled:
-            self._compiled[key] = _compile_generation(self.model, self._step, top_k, nucleus)
+            self._compiled[key] = _compile_generation(self.model, self._step, top_k, nucleus, scored)
         return self._compiled[key]
 
 
@@ -220,8 +242,11 @@ def _nucleus(probabilities: tf.Tensor, top_p: tf.Tensor) -> tf.Tensor:
     return above | (tied & (mass_above + tied_before * smallest < top_p))
 
 
-def _compile_generation(model: keras.Model, step: StepFunction, top_k: int, nucleus: bool):
-    """Build the compiled prime-then-generate function for one model, top-n cut and top-p switch."""
+def _compile_generation(model: keras.Model, step: StepFunction, top_k: int, nucleus: bool, scored: bool):
+    """Build the compiled prime-then-generate function for one model, top-n cut and top-p switch.
+
+    `scored` adds up each row's log-probability of the drawn ids under the raw logits; plain sampling skips it.
+    """
     vocab_size = model.output_shape[-1]
 
     def draw(logits, allowed, temperature, top_p, seed):
@@ -249,15 +274,18 @@ def _compile_generation(model: keras.Model, step: StepFunction, top_k: int, nucl
         _, logits, states = tf.while_loop(lambda index, *_: index < prime_length, feed_prime,
                                           (tf.constant(0), logits, zero_states(model, batch_size)))
 
-        def generate_one(index, logits, states, buffer):
+        def generate_one(index, logits, states, buffer, total):
             allowed = tf.gather(table, rows[index])  # (vocab,): this position's mask
             next_ids = draw(logits, allowed, temperature, top_p, seed + tf.stack([0, index]))  # (batch,)
             buffer = tf.tensor_scatter_nd_update(buffer, [[index]], next_ids[None, :])
-            return index + 1, *step(next_ids, states), buffer
+            if scored:  # log softmax of the drawn id: its logit minus the log of the normaliser
+                drawn = tf.gather(logits, next_ids[:, None], batch_dims=1)[:, 0]
+                total += drawn - tf.reduce_logsumexp(logits, axis=-1)
+            return index + 1, *step(next_ids, states), buffer, total
 
         buffer = tf.zeros([tf.shape(rows)[0], batch_size], tf.int32)  # (capacity, batch)
-        *_, buffer = tf.while_loop(lambda index, *_: index < length, generate_one,
-                                   (tf.constant(0), logits, states, buffer))
-        return tf.transpose(buffer)  # (batch, capacity)
+        *_, buffer, total = tf.while_loop(lambda index, *_: index < length, generate_one,
+                                          (tf.constant(0), logits, states, buffer, tf.zeros([batch_size])))
+        return tf.transpose(buffer), total  # (batch, capacity), (batch,)
 
     return generate

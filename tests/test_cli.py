@@ -3,8 +3,9 @@ import re
 import pytest
 
 from charrnn_lib.cli import EXIT_USER_ERROR, build_parser, main
+from charrnn_lib.cli.poem import DEFAULT_POET
 from charrnn_lib.config import SAMPLING_KNOBS, SamplingSettings, TrainConfig
-from charrnn_lib.datasets.recipes import HAN_CHARACTERS
+from charrnn_lib.han import HAN_CHARACTERS
 
 PATTERN = "0123456789\n" * 300
 
@@ -103,9 +104,10 @@ def test_poem_prints_each_line_with_its_tone_marks_and_the_verdict(capsys):
     assert main(["poem", "--pretrained", "tang", "--form", "wujue", "--pattern", "pingqi", "--rhyme", "东",
                  "--acrostic", "春夏秋冬", "--num_samples", "2", "--seed", "1"]) == 0
     lines = capsys.readouterr().out.splitlines()
-    assert lines[0].startswith("五言绝句 · 平起 · 首句不入韵 · 押东韵")
-    couplets = lines[2:6:2]  # the first poem: a couplet per line, each followed by its marks
-    marks = lines[3:7:2]
+    assert lines[0] == "五言绝句 · 平起 · 首句不入韵 (wujue, pingqi)"
+    assert lines[2] == "押东韵 (rhyme 东)"
+    couplets = lines[3:7:2]  # the first poem: a couplet per line, each followed by its marks
+    marks = lines[4:8:2]
     assert [couplet[0] + couplet[6] for couplet in couplets] == ["春夏", "秋冬"]
     for couplet, mark in zip(couplets, marks, strict=True):
         assert len(couplet) == len(mark) == 12 and mark[5] == "，" and mark[11] == "。"
@@ -113,8 +115,25 @@ def test_poem_prints_each_line_with_its_tone_marks_and_the_verdict(capsys):
     assert lines.count("✓ 合律 follows the pattern") == 2
 
 
+def test_poem_without_a_model_uses_the_default_poet_and_takes_the_sampling_flags(capsys):
+    args = build_parser().parse_args(["poem", "--top_n", "0", "--top_p", "0.8", "--temperature", "0.9",
+                                      "--candidates", "3"])
+    assert (args.pretrained, args.checkpoint_path) == (DEFAULT_POET, None)
+    assert SamplingSettings.from_controls(**{knob: getattr(args, knob) for knob in SAMPLING_KNOBS}) == \
+        SamplingSettings(None, 0.8, 0.9)
+    assert main(["poem", "--form", "qijue", "--num_samples", "3", "--top_p", "0.9", "--candidates", "2",
+                 "--seed", "4"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0] == "七言绝句 · 仄起 · 首句不入韵 (qijue, zeqi)"
+    assert lines.count("✓ 合律 follows the pattern") == 3
+    assert all(len(line) == 16 for line in lines if line.endswith("。"))  # 七言: 7 + ， + 7 + 。
+
+
 @pytest.mark.parametrize(("flags", "message"), [
     (["--acrostic", "春夏秋冬"], "cannot open line 2"),  # 仄起: line 2 opens on 平, 夏 is 仄
+    (["--form", "qilv", "--acrostic", "春夏秋冬"], "needs 8 head characters"),
+    (["--title", "春望"], "without titles"),
+    (["--candidates", "0"], "candidates must be"),
     (["--rhyme", "东东"], "Unknown rhyme group"),
     (["--acrostic", "春夏秋㐀"], "never saw these head characters"),
     (["--acrostic", "春夏秋"], "needs 4 head characters"),

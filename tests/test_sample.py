@@ -189,6 +189,21 @@ def test_compiled_generation_matches_a_plain_greedy_loop(run_dir):
     np.testing.assert_array_equal(sampler.converter.encode(text[3:]), expected)
 
 
+def test_scored_samples_carry_the_models_own_log_likelihood(run_dir):
+    """The score of each drawn text is the mean log-probability the whole model gives its generated characters,
+    before temperature: a hot sample of the learned cycle scores far below a greedy one."""
+    from charrnn_lib.poetry import character_log_probabilities
+
+    sampler = Sampler.from_run(run_dir)
+    scored = sampler.sample_scored("cde", 12, num_samples=4, seed=2, top_n=None, temperature=3.0)
+    scored += sampler.sample_scored("cde", 12, seed=2, top_n=1)
+    for text, score in scored:
+        np.testing.assert_allclose(score, character_log_probabilities(sampler, text)[3:].mean(), atol=1e-4)
+    assert min(score for _, score in scored[:4]) < scored[4][1] - 1.0
+    assert [text for text, _ in scored[:4]] == sampler.sample("cde", 12, num_samples=4, seed=2, top_n=None,
+                                                              temperature=3.0)
+
+
 @pytest.mark.parametrize("cell", ["lstm", "gru", "rnn"])
 @pytest.mark.parametrize("use_embedding", [True, False])
 def test_stepping_the_cells_matches_the_model_for_every_architecture(cell, use_embedding):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -29,22 +30,32 @@ def add_settings_flags(parser: argparse.ArgumentParser, *kinds: type) -> None:
         parser.add_argument(f"--{field.name}", default=default, **{**options, "help": options["help"] + suffix})
 
 
-def add_weights_arguments(parser: argparse.ArgumentParser) -> None:
-    """Where the model comes from: a run folder or checkpoint, or a pretrained run that ships with charrnn."""
-    weights = parser.add_mutually_exclusive_group(required=True)
+def add_weights_arguments(parser: argparse.ArgumentParser, default_pretrained: str | None = None) -> None:
+    """Where the model comes from: a run folder or checkpoint, or a pretrained run that ships with charrnn
+    (`default_pretrained` when neither is named; without it, one must be)."""
+    weights = parser.add_mutually_exclusive_group(required=default_pretrained is None)
     weights.add_argument("--checkpoint_path",
                          help="run folder (model/<name>) or a checkpoint file · 模型文件夹或检查点文件")
-    weights.add_argument("--pretrained", metavar="NAME",
-                         help="a pretrained run that ships with charrnn: tang or anna · 随 charrnn 附带的预训练模型")
+    default = f" (default: {default_pretrained})" if default_pretrained else ""
+    weights.add_argument("--pretrained", metavar="NAME", default=default_pretrained,
+                         help=f"a pretrained run that ships with charrnn: tang or anna · 随 charrnn 附带的预训练模型"
+                              f"{default}")
     parser.add_argument("--converter_path", help="vocabulary JSON (default: the run's converter.json) · 词表文件")
+
+
+def run_folder_of(args: argparse.Namespace) -> Path:
+    """The run (or pretrained) folder that `add_weights_arguments`' flags name."""
+    from charrnn_lib.checkpoints import resolve_checkpoint
+
+    if args.checkpoint_path:
+        return resolve_checkpoint(args.checkpoint_path)[0]
+    from charrnn_lib.pretrained import pretrained_path
+
+    return pretrained_path(args.pretrained)
 
 
 def sampler_from_args(args: argparse.Namespace) -> Sampler:
     """The `Sampler` that `add_weights_arguments`' flags name."""
     from charrnn_lib.sample import Sampler  # TensorFlow loads here, after `main` has quieted its start-up notices
 
-    if args.pretrained:
-        from charrnn_lib.pretrained import pretrained_path
-
-        return Sampler.from_run(pretrained_path(args.pretrained), args.converter_path)
-    return Sampler.from_run(args.checkpoint_path, args.converter_path)
+    return Sampler.from_run(args.checkpoint_path or run_folder_of(args), args.converter_path)

@@ -15,14 +15,11 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
-import opencc
-
 from charrnn_lib.datasets.catalog import Source
 from charrnn_lib.errors import CorpusError, DatasetError
+from charrnn_lib.han import COUPLET, HAN_CHARACTERS, to_simplified
 from charrnn_lib.text import read_corpus
 
-HAN_CHARACTERS = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f"
-COUPLET = re.compile(f"[{HAN_CHARACTERS}]{{5}}，[{HAN_CHARACTERS}]{{5}}。")  # the one couplet rule (poetry uses it too)
 _EDITORIAL_NOTE = re.compile(r"[(（][^)）]*[)）]")  # "(明年 一作：年年)": variant readings, not the poem
 _GUTENBERG_START = re.compile(
     r"^\*\*\*\s*START OF (?:THE|THIS) PROJECT GUTENBERG E-?BOOK.*$", re.MULTILINE | re.IGNORECASE
@@ -85,11 +82,6 @@ def five_character_couplets(poems: Iterable[dict[str, Any]]) -> list[str]:
         if len(lines) >= 2 and all(COUPLET.fullmatch(line) for line in lines):
             couplets.extend(lines)
     return couplets
-
-
-def to_simplified(text: str) -> str:
-    """Traditional → simplified with OpenCC `t2s`, never into rare code points that common fonts lack (tofu)."""
-    return opencc.OpenCC("t2s", include_tofu_risk_dictionaries=False).convert(text)
 
 
 def tang_couplets(poem_files: Iterable[list[dict[str, Any]]]) -> str:
