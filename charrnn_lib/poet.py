@@ -7,9 +7,12 @@ well, and drawing one poem per request favours the model's stock phrases. For ea
 2. gives it a title: one asked for, or one the model writes itself when it was trained on titled poems
    (`题目：诗`, one poem per line; its vocabulary has the title mark `：`);
 3. samples `candidates` poems under the masks, each scored with the model's own mean log-probability;
-4. keeps the most likely candidate that copies no couplet of the training text (`CoupletIndex`), repeats
-   characters no more often than most real poems of its form (`REPEAT_LIMITS`), and opens with two
-   characters no earlier poem of the call opened with; it samples again (up to `ROUNDS` times) when none does.
+   after an opening of two characters drawn from the model's whole distribution (ranking the openings too
+   would give every poem the same few: the most likely first characters of a line), one that no earlier poem
+   of the call has where the draws allow;
+4. keeps the most likely candidate that copies no couplet of the training text (`CoupletIndex`) and repeats
+   characters no more often than most real poems of its form (`REPEAT_LIMITS`); it samples again (up to
+   `ROUNDS` times) when none does.
 """
 
 from __future__ import annotations
@@ -35,6 +38,8 @@ TITLE_ROOM = 16  # characters a generated title may take, its mark included
 UNTITLED = "无题"  # the title a poem gets when the model writes none in TITLE_ROOM characters
 MIN_RHYME_CHOICES = 20  # fitting characters a rhyme group needs in the vocabulary to be drawn
 ROUNDS = 4  # batches of candidates sampled at most for one poem
+OPENING = 2  # characters drawn from the model's whole distribution before candidates are ranked
+OPENING_SETTINGS = SamplingSettings(top_n=None, top_p=None, temperature=1.0)
 # Repeated characters (characters minus distinct ones) that most real poems of each form stay within: the median
 # over the corpus `tang_regulated` (五绝 0 of 1,778 poems' mean 0.36; 七绝 0, mean 0.71; 五律 0, mean 0.51; 七律 1,
 # mean 1.11). Keeping the poems within it keeps their mean below the real one.
@@ -177,21 +182,29 @@ def compose(sampler: Sampler, pattern: prosody.Pattern, *, num_samples: int = 1,
 def _choose(sampler: Sampler, pattern: prosody.Pattern, masks: PositionMasks, group: str, title: str, titled: bool,
             settings: SamplingSettings, candidates: int, couplets: CoupletIndex | None, opened: set[str],
             rng: np.random.Generator) -> Poem:
-    """The best candidate for one poem: no copied couplet, no excess repeats, a new opening, then most likely."""
+    """One poem: an opening drawn from the model's whole distribution, then the best continuation.
+
+    The opening (`OPENING` characters, one no earlier poem of the call has where the draws allow) is what makes
+    poems differ; the continuations are ranked: no copied couplet, no excess repeats, then most likely.
+    """
     prime = f"{title}{TITLE_MARK}" if titled else ""
-    limit = REPEAT_LIMITS[pattern.form]
+    opening_masks = PositionMasks(masks.table, masks.rows[:OPENING])
+    drawn = sampler.sample_scored(prime, OPENING, OPENING_SETTINGS, num_samples=candidates,
+                                  constraints=opening_masks, seed=int(rng.integers(2**31)))
+    fresh = [(text, score) for text, score in drawn if text[len(prime):] not in opened]
+    opening, opening_score = (fresh or drawn)[0]
+    rest, limit = PositionMasks(masks.table, masks.rows[OPENING:]), REPEAT_LIMITS[pattern.form]
     best, best_key = None, None
     for _ in range(ROUNDS):
-        drawn = sampler.sample_scored(prime, len(masks.rows), settings, num_samples=candidates, constraints=masks,
+        drawn = sampler.sample_scored(opening, len(rest.rows), settings, num_samples=candidates, constraints=rest,
                                       seed=int(rng.integers(2**31)))
         for text, score in drawn:
             poem = _couplet_lines(text[len(prime):])
-            faults = (bool(couplets and couplets.copied(poem)), repeated_characters(poem) > limit,
-                      poem[:2] in opened)
-            key = (*faults, -score)
+            key = (bool(couplets and couplets.copied(poem)), repeated_characters(poem) > limit, -score)
             if best_key is None or key < best_key:
-                best, best_key = Poem(title, poem, group, score), key
-        if not any(best_key[:3]):
+                likelihood = (OPENING * opening_score + len(rest.rows) * score) / len(masks.rows)
+                best, best_key = Poem(title, poem, group, likelihood), key
+        if not any(best_key[:2]):
             break
     return best
 

@@ -51,33 +51,35 @@ def test_titles_are_the_han_characters_before_the_title_mark():
 
 
 class CandidatesSampler:
-    """Stands in for a Sampler: every call draws the same scored candidates, as `compose` sees them."""
+    """Stands in for a Sampler: draws the same openings and the same scored continuations at every call."""
 
-    def __init__(self, candidates):
-        self.candidates, self.calls = candidates, 0
+    def __init__(self, openings, poems):
+        self.openings, self.poems, self.calls = openings, poems, 0
 
     def sample_scored(self, prime, length, settings, *, num_samples, constraints, seed):
         self.calls += 1
-        return self.candidates
+        if length == poet.OPENING:
+            return [(prime + opening, -0.5) for opening in self.openings]
+        return [(prime + poem[poet.OPENING:], score) for poem, score in self.poems]
 
 
-def test_the_choice_prefers_no_copy_then_few_repeats_then_a_new_opening_then_likelihood():
-    copied = "白日依山尽，黄河入海流。\n欲穷千里目，更上一层楼。"
-    repeats = "春山春水绿，秋月照江楼。\n云起千峰外，人归一叶舟。"
-    used_opening = "青山横北郭，白水绕东城。\n此地一为别，孤蓬万里征。"
-    fresh = "明月松间照，清泉石上流。\n竹喧归浣女，莲动下渔舟。"
-    sampler = CandidatesSampler([(copied, -1.0), (repeats, -1.5), (used_opening, -2.0), (fresh, -3.0)])
-    index = CoupletIndex.from_text(copied)
-    choose = poet._choose
-    args = (prosody.Pattern("wujue"), PositionMasks.from_array(np.ones((24, 9), bool)), "尤", "", False,
-            SamplingSettings(), 4, index)
-    best = choose(sampler, *args, {"青山"}, np.random.default_rng(0))
-    assert (best.text, best.log_likelihood, sampler.calls) == (fresh, -3.0, 1)
-    assert choose(sampler, *args, set(), np.random.default_rng(0)).text == used_opening
-    # When every round has a fault, the least faulty candidate is kept after poet.ROUNDS rounds.
-    sampler = CandidatesSampler([(copied, -1.0), (repeats, -1.5)])
-    assert choose(sampler, *args, set(), np.random.default_rng(0)).text == repeats
-    assert sampler.calls == poet.ROUNDS
+COPIED = "明月松间照，清泉石上流。\n竹喧归浣女，莲动下渔舟。"
+REPEATS = "明月照江水，明月照江楼。\n云起千峰外，人归一叶舟。"
+FRESH = "明月出东岭，清风过北楼。\n孤云千里外，归雁一声秋。"
+
+
+def test_the_opening_is_a_new_one_and_the_continuation_avoids_copies_then_repeats_then_is_most_likely():
+    masks = PositionMasks.from_array(np.ones((24, 9), bool))
+    args = (prosody.Pattern("wujue"), masks, "尤", "", False, SamplingSettings(), 4, CoupletIndex.from_text(COPIED))
+    sampler = CandidatesSampler(["青山", "明月"], [(COPIED, -1.0), (REPEATS, -1.5), (FRESH, -3.0)])
+    best = poet._choose(sampler, *args, {"青山"}, np.random.default_rng(0))
+    assert (best.text, sampler.calls) == (FRESH, 2)  # "青山" is taken; one round finds a faultless continuation
+    assert best.log_likelihood == pytest.approx((2 * -0.5 + 22 * -3.0) / 24)  # opening and continuation together
+    assert poet._choose(sampler, *args, set(), np.random.default_rng(0)).text.startswith("青山")
+    # When every round has a fault, the least faulty continuation is kept after poet.ROUNDS rounds.
+    sampler = CandidatesSampler(["明月"], [(COPIED, -1.0), (REPEATS, -1.5)])
+    assert poet._choose(sampler, *args, set(), np.random.default_rng(0)).text == REPEATS
+    assert sampler.calls == 1 + poet.ROUNDS
 
 
 @pytest.fixture(scope="module")
@@ -93,7 +95,7 @@ def test_composed_poems_follow_the_pattern_vary_their_rhyme_and_refuse_copies(ta
     assert all(prosody.check_poem(poem.text, pattern).passed for poem in poems)
     assert len({poem.rhyme_group for poem in poems}) >= 4  # drawn as often as Tang poems rhyme in each group
     assert all(poem.rhyme_group in poet.rhyme_choices(tang) for poem in poems)
-    assert len({poem.text[:2] for poem in poems}) >= 10  # openings already used are avoided where a candidate can
+    assert len({poem.text[:2] for poem in poems}) == 12  # openings drawn widely, none used twice in a call
     assert all(poem.title == "" and poem.log_likelihood < 0 for poem in poems)
     assert np.mean([repeated_characters(poem.text) for poem in poems]) <= 0.36  # real 五绝's mean
     # Refuse every couplet the first call wrote: the same seed now writes none of them.

@@ -6,9 +6,13 @@ The sampling flags are `SamplingSettings`' fields and `--candidates` is `poet.Po
 from __future__ import annotations
 
 import argparse
+from typing import TYPE_CHECKING
 
 from charrnn_lib.cli.options import add_settings_flags, add_weights_arguments
 from charrnn_lib.config import SAMPLING_KNOBS, SamplingSettings
+
+if TYPE_CHECKING:
+    from charrnn_lib import poet, prosody
 
 DEFAULT_POET = "tang"  # the pretrained run `charrnn poem` uses when no model is named
 
@@ -44,8 +48,8 @@ def add_poem_parser(subparsers: argparse._SubParsersAction) -> None:
     poem.set_defaults(func=run_poem)
 
 
-def run_poem(args: argparse.Namespace) -> int:
-    """Print each poem line by line with its 平仄 marks below, then whether it passes the full check."""
+def poems_from_args(args: argparse.Namespace) -> tuple[prosody.Pattern, list[poet.Poem]]:
+    """The pattern and the poems that `charrnn poem` with these flags writes (tools/measure_poet.py measures them)."""
     from charrnn_lib import poet, prosody
     from charrnn_lib.cli.options import run_folder_of, sampler_from_args
 
@@ -53,9 +57,17 @@ def run_poem(args: argparse.Namespace) -> int:
     settings = SamplingSettings.from_controls(**{knob: getattr(args, knob) for knob in SAMPLING_KNOBS})
     poem_settings = poet.PoemSettings(args.candidates)
     sampler = sampler_from_args(args)
-    poems = poet.compose(sampler, pattern, num_samples=args.num_samples, rhyme_group=args.rhyme, title=args.title,
-                         acrostic=args.acrostic, strict=args.strict, settings=settings, poem_settings=poem_settings,
-                         couplets=poet.couplet_index_of(run_folder_of(args)), seed=args.seed)
+    return pattern, poet.compose(
+        sampler, pattern, num_samples=args.num_samples, rhyme_group=args.rhyme, title=args.title,
+        acrostic=args.acrostic, strict=args.strict, settings=settings, poem_settings=poem_settings,
+        couplets=poet.couplet_index_of(run_folder_of(args)), seed=args.seed)
+
+
+def run_poem(args: argparse.Namespace) -> int:
+    """Print each poem line by line with its 平仄 marks below, then whether it passes the full check."""
+    from charrnn_lib import prosody
+
+    pattern, poems = poems_from_args(args)
     print(f"{pattern.chinese_name} ({args.form}, {args.pattern})\n")
     for poem in poems:
         heading = f"《{poem.title}》 · " if poem.title else ""
