@@ -33,8 +33,10 @@ import tensorflow as tf
 import charrnn_lib as cr
 from charrnn_lib import checkpoints
 from charrnn_lib.atomic import write_text_atomic
+from charrnn_lib.poet import CoupletIndex
 from charrnn_lib.poetry import couplet_shape_ratio, sample_lines
 from charrnn_lib.pretrained import export_pretrained, load_provenance, write_provenance
+from charrnn_lib.training import ValidationReport
 
 REPOSITORY = Path(__file__).resolve().parent.parent
 QUATRAIN = re.compile("[^，。\\n]{5}，[^，。\\n]{5}。[^，。\\n]{5}，[^，。\\n]{5}。")
@@ -82,6 +84,7 @@ class Recipe:
     final_metrics: dict[str, Callable[[cr.Sampler], float]] = dataclasses.field(default_factory=dict)
     metric_sampling: dict | None = None  # how the metric samples, recorded in the provenance
     progression_steps: tuple[int, ...] = ()  # checkpoints also exported, to sample the run early/midway/late
+    couplet_index: bool = False  # export the corpus's couplets (poet.CoupletIndex) so `charrnn poem` refuses copies
 
 
 RECIPES = {
@@ -137,12 +140,9 @@ RECIPES = {
         metric=titled_poem_shape,
         metric_sampling={"lines": 200, "samples": 10, "lines_per_sample": 20, "top_n": 5, "temperature": 1.0,
                          "seed": METRIC_SEED},
+        couplet_index=True,
     ),
 }
-
-
-class StopTraining(Exception):
-    """Raised by `ValidationWatch` to end training early; the checkpoint of that step is already saved."""
 
 
 @dataclasses.dataclass
@@ -159,17 +159,15 @@ class RunFacts:
     clock: float = dataclasses.field(default_factory=time.monotonic)
 
 
-class ValidationWatch(keras.callbacks.Callback):
-    """After each validation: measure the recipe's metric, export each new best, decay the rate or stop.
+class ValidationWatch:
+    """`train`'s `on_validation`: measure the recipe's metric, export each new best, decay the rate or stop.
 
     Its state (best step and loss, stalls, learning rate, metric history, seconds spent) is written to
     `watch.json` in the work folder after every validation, so `--resume` carries on where a run stopped.
     """
 
-    def __init__(self, facts: RunFacts, converter: cr.TextConverter, *, patience: int, decay_patience: int,
-                 max_minutes: float) -> None:
-        super().__init__()
-        self.facts, self.converter = facts, converter
+    def __init__(self, facts: RunFacts, *, patience: int, decay_patience: int, max_minutes: float) -> None:
+        self.facts = facts
         self.patience, self.decay_patience = patience, decay_patience
         self.deadline = facts.clock + max_minutes * 60
         self.best_step, self.best_loss, self.best_metric, self.stalled = None, float("inf"), None, 0
@@ -207,21 +205,15 @@ class ValidationWatch(keras.callbacks.Callback):
     def wall_seconds(self) -> float:
         return self.earlier_seconds + time.monotonic() - self.facts.clock
 
-    def on_train_begin(self, logs=None):
-        if self.learning_rate is not None:  # a resumed run keeps the rate its halvings reached
-            self.model.optimizer.learning_rate = self.learning_rate
-
-    def on_train_batch_end(self, batch, logs=None):
-        if logs and "val_loss" in logs:  # `batch` counts within the pass; the optimizer counts the run's steps
-            self._after_validation(int(self.model.optimizer.iterations), logs["val_loss"])
-
-    def measure(self) -> float | None:
-        """The recipe's metric on the model's current weights (one compiled sampler reading the training model)."""
+    def measure(self, model: keras.Model) -> float | None:
+        """The recipe's metric on the model's current weights (one compiled sampler reading the training model,
+        with the vocabulary `train` saved in the work folder)."""
         recipe = self.facts.recipe
         if recipe.metric is None:
             return None
         if self.sampler is None:
-            self.sampler = cr.Sampler(self.model, self.converter)
+            converter = cr.TextConverter.load(self.facts.work_dir / checkpoints.CONVERTER_FILE)
+            self.sampler = cr.Sampler(model, converter)
         return recipe.metric(self.sampler)
 
     def provenance(self) -> dict:
@@ -252,8 +244,10 @@ class ValidationWatch(keras.callbacks.Callback):
                           progression_steps=sorted(saved.intersection(self.facts.recipe.progression_steps)),
                           provenance=self.provenance())
 
-    def _after_validation(self, step: int, val_loss: float) -> None:
-        value = self.measure()
+    def __call__(self, report: ValidationReport) -> bool:
+        """Called by `train` after each validation; True stops training (that step's checkpoint is saved)."""
+        step, val_loss, model = report.step, report.val_loss, report.model
+        value = self.measure(model)
         if value is not None:
             self.metric_steps.append(step)
             self.metric_values.append(value)
@@ -269,18 +263,19 @@ class ValidationWatch(keras.callbacks.Callback):
         if improved:
             self.export_best()
         elif self.stalled % self.decay_patience == 0:
-            rate = float(self.model.optimizer.learning_rate) / 2
-            self.model.optimizer.learning_rate = self.learning_rate = rate
+            rate = float(model.optimizer.learning_rate) / 2
+            model.optimizer.learning_rate = self.learning_rate = rate
             logger.info("validation loss stalled: learning rate halved to %g", rate)
         self.save_state()
         if time.monotonic() > self.deadline:
             logger.warning("Time budget spent at step %d; stopping.", step)
             self.stop_reason = "time budget"
-            raise StopTraining
+            return True
         if self.stalled >= self.patience:
             logger.info("validation loss has not improved for %d validations; stopping.", self.stalled)
             self.stop_reason = "validation loss stopped improving"
-            raise StopTraining
+            return True
+        return False
 
     def _prune(self, keep: set[int]) -> None:
         for step, path in checkpoints.list_checkpoints(self.facts.work_dir):
@@ -295,19 +290,20 @@ def train_recipe(facts: RunFacts, text: str, *, max_minutes: float, patience: in
     recipe = facts.recipe
     if not resume:
         shutil.rmtree(facts.work_dir, ignore_errors=True)
-    watch = ValidationWatch(facts, cr.TextConverter.from_text(text, recipe.config.model.max_vocab), patience=patience,
-                            decay_patience=decay_patience, max_minutes=max_minutes)
+    watch = ValidationWatch(facts, patience=patience, decay_patience=decay_patience, max_minutes=max_minutes)
+    config = recipe.config
     if resume:
         watch.restore_state()
+        if watch.learning_rate is not None:  # a resumed run keeps the rate its halvings reached
+            config = dataclasses.replace(config, learning_rate=watch.learning_rate)
     try:
-        cr.train(text, recipe.config, facts.work_dir, resume=resume, callbacks=[watch], verbose=0,
-                 keep_checkpoints=None)
-    except StopTraining:
-        pass
+        cr.train(text, config, facts.work_dir, resume=resume, on_validation=watch, verbose=0, keep_checkpoints=None)
     except KeyboardInterrupt:  # the trainer has saved a checkpoint; export the best one so far and say why
         logger.warning("Interrupted: exporting the best checkpoint so far.")
         watch.stop_reason = "interrupted by hand"
     watch.export_best()
+    if recipe.couplet_index:
+        CoupletIndex.from_text(text).save(facts.destination / CoupletIndex.FILE)
     return measure_export(recipe, facts.destination)
 
 
