@@ -69,3 +69,29 @@ def test_the_judge_tells_different_vocabularies_apart_and_not_the_same_one():
     same = judge_verse.judge(poems(mountains + rivers, 40), poems(mountains + rivers, 40), model=None)
     assert apart["ngrams"] > 0.95
     assert 0.25 < same["ngrams"] < 0.75
+
+
+def test_the_stacked_judge_is_as_sharp_as_its_sharpest_evidence():
+    """`all` stacks the n-gram judge's out-of-fold scores with the dense features: where either kind of evidence
+    tells the poems apart, so does `all`; where neither does, it stays near chance."""
+    rng = random.Random(1)
+    characters = "山峰岭云松石崖岩水河江波浪舟渡湖"
+
+    def poems(count, repeat):
+        lines = []
+        for _ in range(count):
+            pool = rng.sample(characters, 8) if repeat else characters
+            lines.append("，".join("".join(rng.choice(pool) for _ in range(5)) for _ in range(4)))
+        return lines
+
+    model = judge_verse.TrigramModel([line for poem in poems(60, False) for line in poem.split("，")])
+    by_repeats = judge_verse.judge(poems(40, True), poems(40, False), model)  # same characters, more repeats
+    assert by_repeats["repeats"] > 0.9 and by_repeats["all"] > 0.9
+    mountains, rivers = characters[:8], characters[8:]
+    by_words = judge_verse.judge(["，".join("".join(rng.choice(mountains) for _ in range(5)) for _ in range(4))
+                                  for _ in range(40)],
+                                 ["，".join("".join(rng.choice(rivers) for _ in range(5)) for _ in range(4))
+                                  for _ in range(40)], model)  # different words, as many repeats
+    assert by_words["repeats"] < 0.75 and by_words["all"] > 0.9
+    same = judge_verse.judge(poems(40, False), poems(40, False), model)
+    assert 0.2 < same["all"] < 0.8
