@@ -70,6 +70,18 @@ def cached_files(folders: datasets.Folders) -> list[str]:
 # --- The catalog ---------------------------------------------------------------------------------------------------
 
 
+def test_a_catalog_of_another_format_or_version_or_missing_is_refused_in_both_languages(tmp_path):
+    path = tmp_path / "catalog.json"
+    for payload in ({"format": "charrnn-catalog", "version": 1, "corpora": {}}, {"format": "other", "version": 2},
+                    ["not", "a", "catalog"]):
+        path.write_text(json.dumps(payload), "utf-8")
+        with pytest.raises(DatasetError, match="not a charrnn dataset catalog of version 2") as caught:
+            datasets.Catalog.read(path)
+        assert "重新安装" in caught.value.chinese
+    with pytest.raises(DatasetError, match="No dataset catalog"):
+        datasets.Catalog.read(tmp_path / "missing.json")
+
+
 def test_catalog_describes_every_corpus_with_source_licence_and_checksums():
     catalog = datasets.Catalog.read()
     assert ISSUE_CORPORA <= set(catalog.corpora)

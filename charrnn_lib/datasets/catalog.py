@@ -8,13 +8,13 @@ from __future__ import annotations
 
 import dataclasses
 import importlib.resources
-import json
 import os
 import platform
 from pathlib import Path
 from typing import Any
 
 from charrnn_lib.errors import DatasetError
+from charrnn_lib.versioned_json import VersionedJson
 
 
 @dataclasses.dataclass(frozen=True)
@@ -102,6 +102,10 @@ class Corpus:
         return f"{self.name}.txt"
 
 
+CATALOG_JSON = VersionedJson("charrnn-catalog", (2,), DatasetError, ("dataset catalog", "语料目录文件"),
+                             ("reinstall charrnn-lib", "请重新安装 charrnn-lib"))
+
+
 def catalog_path() -> Path:
     """The catalog file inside the installed package."""
     return Path(str(importlib.resources.files("charrnn_lib.datasets") / "catalog.json"))
@@ -117,18 +121,7 @@ class Catalog:
     def read(cls, path: str | os.PathLike | None = None) -> Catalog:
         """Parse the catalog, refusing unknown fields and source kinds."""
         path = Path(path) if path is not None else catalog_path()
-        try:
-            payload = json.loads(path.read_text(encoding="utf-8"))
-        except FileNotFoundError:
-            raise DatasetError(
-                f"The dataset catalog {path} is missing; reinstall charrnn-lib.",
-                f"找不到语料目录文件 {path}；请重新安装 charrnn-lib。",
-            ) from None
-        except json.JSONDecodeError as error:
-            raise DatasetError(f"{path} is not valid JSON ({error}).", f"{path} 不是有效的 JSON（{error}）。") from None
-        if payload.get("format") != "charrnn-catalog" or payload.get("version") != 2:
-            raise DatasetError(f"{path} is not a version-2 charrnn dataset catalog.",
-                               f"{path} 不是第 2 版的 charrnn 语料目录文件。")
+        payload, _ = CATALOG_JSON.read(path)
         return cls({name: _parse_corpus(name, entry, path) for name, entry in payload["corpora"].items()})
 
     def corpus(self, name: str) -> Corpus:
