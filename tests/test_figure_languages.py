@@ -63,6 +63,15 @@ def test_a_planted_english_only_text_fails_and_is_named(place, where):
     assert "只有英文" in raised.value.chinese and "'Planted English words'" in raised.value.chinese
 
 
+def test_chinese_on_a_line_with_math_fails_as_empty_boxes():
+    assert notebook.chinese_in_a_math_line("$w^k$（对数坐标）")
+    assert not notebook.chinese_in_a_math_line("$w^k$ (log scale)\n（对数坐标）")
+    with pytest.raises(EnglishOnlyFigureError, match="empty boxes") as raised:
+        check_figure_languages(figure_with(title="Size of $W^k$ · $W^k$ 的大小"))
+    assert "空白方框" in raised.value.chinese
+    check_figure_languages(figure_with(title="Size of $W^k$\nW 的 k 次幂的大小"))
+
+
 def test_secondary_axes_are_checked_and_data_texts_are_exempt():
     figure = Figure()
     axes = figure.subplots()

@@ -267,13 +267,28 @@ def figure_texts(figure: Any) -> list[tuple[str, str]]:
     return found
 
 
+def chinese_in_a_math_line(text: str) -> bool:
+    """True when one line of `text` holds both $…$ math and Chinese: matplotlib draws such a line with the math
+    font, which has no Chinese glyphs, so the Chinese shows as empty boxes. Put the math on a line of its own."""
+    return any(MATH.search(line) and CJK_CHARACTER.search(line) for line in text.split("\n"))
+
+
 def english_only_texts(figure: Any) -> list[tuple[str, str]]:
     """(where, text) for each of the figure's word-carrying texts that `english_only` flags."""
     return [(where, text) for where, text in figure_texts(figure) if english_only(text)]
 
 
 def check_figure_languages(figure: Any) -> None:
-    """Raise `EnglishOnlyFigureError` naming every English-only text of `figure`; return quietly otherwise."""
+    """Raise `EnglishOnlyFigureError` naming every English-only text of `figure`, or Chinese that would show as
+    empty boxes; return quietly otherwise."""
+    boxes = [(where, text) for where, text in figure_texts(figure) if chinese_in_a_math_line(text)]
+    if boxes:
+        listed = "; ".join(f"{where}: {text!r}" for where, text in boxes)
+        raise EnglishOnlyFigureError(
+            f"Chinese on the same line as $…$ math in a figure ({listed}) is drawn as empty boxes: put the Chinese "
+            "on a line of its own ('\\n'), without math.",
+            f"图中的中文与 $…$ 公式在同一行（{listed}），会显示成空白方框：请把中文放在单独的一行（'\\n'），不含公式。",
+        )
     found = english_only_texts(figure)
     if found:
         listed = "; ".join(f"{where}: {text!r}" for where, text in found)
