@@ -124,14 +124,16 @@ def error_text(cell) -> str:
     return "\n".join(f"{output.ename}: {output.evalue}" for output in cell.outputs if output.output_type == "error")
 
 
-def test_a_notebook_under_strict_mode_refuses_an_english_only_figure(tmp_path, monkeypatch):
-    shown, returned, drawn, bilingual = run_cells([
+def test_a_notebook_under_strict_mode_refuses_an_english_only_figure_or_control(tmp_path, monkeypatch):
+    shown, returned, drawn, control, bilingual = run_cells([
         "plt.plot([1, 2])\nplt.title('Training loss')\nplt.show()",  # plt.show()
         "figure, axes = plt.subplots()\naxes.set_xlabel('distance in steps')\nplt.close(figure)\nfigure",  # value
         "plt.figure()\nplt.plot([1, 2], label='no clipping')\nplt.legend()",  # drawn when the cell ends
+        "import ipywidgets\nipywidgets.VBox([ipywidgets.IntSlider(description='max length')])",  # a control
         "plt.plot([1, 2])\nplt.title('Training loss · 训练损失')\nplt.xlabel('LSTM')\nplt.show()",
     ], tmp_path, monkeypatch)
-    for cell, text in ((shown, "'Training loss'"), (returned, "'distance in steps'"), (drawn, "'no clipping'")):
+    for cell, text in ((shown, "'Training loss'"), (returned, "'distance in steps'"), (drawn, "'no clipping'"),
+                       (control, "'max length'")):
         error = error_text(cell)
         assert "EnglishOnlyFigureError" in error and text in error and "只有英文" in error, cell.outputs
         assert not any("image/png" in output.get("data", {}) for output in cell.outputs)
