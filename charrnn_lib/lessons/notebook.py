@@ -1,4 +1,5 @@
-"""The opening cell of every lesson: seeds, one plot style with the course's CJK font, an environment report."""
+"""The opening cell of every lesson: seeds, one plot style with the course's CJK font, an environment report, and
+under CHARRNN_STRICT=1 (`make test`) a refusal to display any figure or control that carries English words only."""
 
 from __future__ import annotations
 
