@@ -34,7 +34,9 @@ def test_diagrams_carry_no_date_and_no_font_dependent_text(fresh):
 
 
 BILINGUAL = {"unrolled_rnn.svg": "按时间步展开", "one_hot_vs_embedding.svg": "独热编码", "lstm_cell.svg": "遗忘门",
-             "char_rnn.svg": "长短期记忆网络"}
+             "char_rnn.svg": "长短期记忆网络", "sequence_tasks.svg": "多对一", "bptt_backward.svg": "前向计算",
+             "lstm_gates.svg": "② 写入：加上经过门控的候选值", "gru_cell.svg": "重置门",
+             "gradient_highway.svg": "沿时间反向传播的梯度", "loss_cliff.svg": "裁剪后的一步：至多 θ"}
 
 
 def test_bilingual_diagrams_carry_the_chinese_outlines_of_the_course_font(fresh):

@@ -10,6 +10,7 @@ from charrnn_lib import checks
 from charrnn_lib.checks import Status
 from charrnn_lib.lessons.scratch_rnn import (
     bptt_gradients,
+    gru_step,
     lstm_step,
     rnn_forward,
     rnn_parameter_count,
@@ -55,6 +56,23 @@ def lstm_step_with(order=(0, 1, 2, 3), forget_offset=0.0, candidate=np.tanh, squ
     return step
 
 
+def learner_gru_step(x_t, h_prev, kernel, recurrent_kernel, bias, *, swap_update=False, reset_before=False,
+                     squash=np.tanh, one_bias=False, order=(0, 1, 2)):
+    """A learner's GRU step, written independently of the library's, with one of the usual slips on request."""
+    units = h_prev.shape[-1]
+    blocks = [slice(position * units, (position + 1) * units) for position in order]  # z, r, candidate
+    x_part = x_t @ kernel + bias[0]
+    h_part = h_prev @ recurrent_kernel + (0 if one_bias else bias[1])
+    z = 1 / (1 + np.exp(-(x_part[..., blocks[0]] + h_part[..., blocks[0]])))
+    r = 1 / (1 + np.exp(-(x_part[..., blocks[1]] + h_part[..., blocks[1]])))
+    if reset_before:
+        recurrent = (r * h_prev) @ recurrent_kernel[:, blocks[2]] + bias[1][blocks[2]]
+    else:
+        recurrent = r * h_part[..., blocks[2]]
+    candidate = squash(x_part[..., blocks[2]] + recurrent)
+    return (1 - z) * h_prev + z * candidate if swap_update else z * h_prev + (1 - z) * candidate
+
+
 def gru_with_one_bias(cell, input_size, units):
     blocks = {"rnn": 1, "lstm": 4, "gru": 3}[cell]
     return blocks * (units * (input_size + units) + units)
@@ -68,6 +86,8 @@ def gru_with_one_bias(cell, input_size, units):
     (checks.check_lstm_step, lstm_step),
     (checks.check_lstm_step, lambda *args: list(lstm_step(*args))),
     (checks.check_parameter_count, rnn_parameter_count),
+    (checks.check_gru_step, gru_step),
+    (checks.check_gru_step, learner_gru_step),
 ])
 def test_reference_solutions_pass_with_one_line(check, function, capsys):
     result = check(function)
@@ -77,7 +97,7 @@ def test_reference_solutions_pass_with_one_line(check, function, capsys):
 
 
 @pytest.mark.parametrize("check", [checks.check_rnn_step, checks.check_rnn_forward, checks.check_lstm_step,
-                                   checks.check_parameter_count])
+                                   checks.check_parameter_count, checks.check_gru_step])
 def test_stubs_are_not_attempted_yet(check, capsys):
     result = check(stub)
     line = only_line(capsys)
@@ -90,6 +110,9 @@ def test_stubs_are_not_attempted_yet(check, capsys):
     (lambda x_t, h_prev, W_x, W_h, b: np.tanh(x_t @ W_x + h_prev @ W_h), "bias b is missing"),
     (lambda x_t, h_prev, W_x, W_h, b: x_t @ W_x + h_prev @ W_h + b, "tanh is missing"),
     (lambda x_t, h_prev, W_x, W_h, b: np.tanh(x_t @ W_x + b), "previous hidden state is ignored"),
+    (lambda x_t, h_prev, W_x, W_h, b: np.tanh(x_t @ W_x + h_prev @ W_h.T + b), "W_h is used transposed"),
+    (lambda x_t, h_prev, W_x, W_h, b: np.tanh(x_t @ W_x.T + h_prev @ W_h + b), "W_x is used transposed"),
+    (lambda x_t, h_prev, W_x, W_h, b: np.tanh(x_t @ W_x.T + h_prev @ W_h.T + b), "not W_x @ x_t"),
 ])
 def test_rnn_step_slips_fail_with_their_hint(function, hint, capsys):
     result = checks.check_rnn_step(function)
@@ -253,3 +276,29 @@ def test_an_unknown_bptt_slip_still_names_the_wrong_gradient(capsys):
 
     line = failure_line(checks.check_bptt(db_doubled), capsys)
     assert line.endswith("db is the first gradient that differs. · 第一个出错的梯度是 db。")
+
+
+@pytest.mark.parametrize(("slip", "hint"), [
+    ({"swap_update": True}, "z and 1 − z are swapped"),
+    ({"reset_before": True}, "reset gate comes after the matrix product"),
+    ({"squash": lambda z: z}, "The tanh is missing"),
+    ({"squash": sigmoid}, "uses tanh, not sigmoid"),
+    ({"one_bias": True}, "two bias rows"),
+    ({"order": (1, 0, 2)}, "update, reset, candidate"),
+])
+def test_gru_step_slips_fail_with_their_hint(slip, hint, capsys):
+    result = checks.check_gru_step(lambda *args: learner_gru_step(*args, **slip))
+    line = failure_line(result, capsys)
+    assert line.startswith("✗ gru_step") and hint in line and "·" in line
+
+
+def test_gru_step_returning_a_pair_fails_with_the_shape_hint(capsys):
+    result = checks.check_gru_step(lambda *args: (gru_step(*args), gru_step(*args)))
+    assert "a GRU has no cell state" in failure_line(result, capsys)
+
+
+def test_the_reference_gru_step_is_what_keras_computes():
+    case = checks.rnn._keras_gru_case(gru_step)
+    h_prev, bias = case.args[1], case.args[-1]
+    assert bias.shape == (2, 3 * h_prev.shape[-1]) and np.abs(bias).max() > 0.1  # two real bias rows
+    np.testing.assert_allclose(gru_step(*case.args), case.expected, atol=1e-5)

@@ -114,6 +114,16 @@ def the_source_material_is_introduced_once_with_its_links(lessons: Lessons) -> N
         assert markdown.count("*source material*") == 1 and markdown.count("**原始材料**") == 1, name
 
 
+# --- lesson 1 ---
+@claim
+def lesson_1_counts_the_characters_of_the_couplets_it_prints(lessons: Lessons) -> None:
+    notebook = lessons.read("01_sequence_data.ipynb")
+    printed = output_text(notebook, "show-tang")
+    couplets = printed.splitlines()
+    assert len(couplets) == 3 and all(len(couplet) == 12 for couplet in couplets), couplets  # "12 characters"
+    assert len(printed) == 39 and "3 × 13 = 39" in cell(notebook, "show-tang").source  # "and a line break each"
+
+
 # --- lesson 2 ---
 @claim
 def lesson_2_quotes_the_bigram_losses_and_the_validation_batches_it_computes(lessons: Lessons) -> None:
@@ -276,13 +286,18 @@ def lesson_5_quotes_the_char_rnn_runs_it_describes(lessons: Lessons) -> None:
         if "uniform guess" in line:
             runs["uniform guess"] = (numbers(line.split(":", 1)[1]), [])
             continue
+        if "Adam learning rate" in line:
+            rate, factor, default = numbers(line.split(":", 1)[1])
+            assert math.isclose(rate / default, factor)
+            quoted_in_both(notebook, "char-rnn-md", f"{factor:g}", f"{default:g}")  # "20 times the course default"
+            continue
         label, rest = line.split(": last-50-step loss by seed ")
         losses, counts = rest.split(";", 1)
         runs[label.strip()] = (numbers(losses), numbers(counts))
-    unclipped = runs["SGD, no clipping"][0]
-    assert round(min(unclipped)) == 10 and round(max(unclipped)) == 15  # "between 10 and 15"
-    clipped_at_5 = runs["SGD, global_clipnorm=5"][0]
-    assert round(min(clipped_at_5)) == 15 and round(max(clipped_at_5)) == 27  # "at 15 to 27"
+    unclipped, clipped_at_5 = runs["SGD, no clipping"][0], runs["SGD, global_clipnorm=5"][0]
+    ranges = (min(unclipped), max(unclipped), min(clipped_at_5), max(clipped_at_5))
+    quoted_in_both(notebook, "char-result-md", *(f"{value:.1f}" for value in ranges))  # "10.0 and 15.3", "14.8 to 26.5"
+    assert statistics.mean(clipped_at_5) >= statistics.mean(unclipped)  # clipping at 5 is "no better"
     assert all(round(loss, 1) in (2.3, 2.4) for loss in runs["SGD, global_clipnorm=1"][0])  # "about 2.3"
     adam, adam_clipped = runs["Adam, no clipping"], runs["Adam, global_clipnorm=5 (cr.train)"]
     assert adam[1][3] == adam_clipped[1][3] == 1 and adam[1][4] == 900  # "passes 5 only once in 900 steps"

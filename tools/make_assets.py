@@ -450,6 +450,266 @@ def draw_sampling() -> Figure:
     return figure
 
 
+def draw_sequence_tasks() -> Figure:
+    """The shapes of sequence tasks, unrolled: one to many, many to one, many to many (aligned and not)."""
+    panels = (  # (English, Chinese, example, example in Chinese, steps with an input, steps with an output)
+        ("one to many", "一对多", "music generation", "音乐生成", {0}, {0, 1, 2, 3}),
+        ("many to one", "多对一", "sentiment classification", "情感分类", {0, 1, 2, 3}, {3}),
+        ("many to many", "多对多", "char-RNN, tagging words", "字符级 RNN、词性标注", {0, 1, 2, 3}, {0, 1, 2, 3}),
+        ("many to many, other length", "多对多（长度不同）", "machine translation", "机器翻译", {0, 1}, {2, 3}),
+    )
+    width = 4.7
+    figure, axes = canvas(width * len(panels) + 0.3, 7.0)
+    levels = {"x": 1.9, "h": 3.5, "y": 5.1}
+    for index, (english, chinese, example, example_zh, inputs, outputs) in enumerate(panels):
+        left = 0.3 + index * width
+        bilingual(axes, (left + width / 2 - 0.15, 6.45), english, chinese, fontsize=12)
+        bilingual(axes, (left + width / 2 - 0.15, 0.75), example, example_zh, fontsize=10, color=MUTED)
+        for step in range(4):
+            x = left + 0.6 + step * 1.05
+            box(axes, (x, levels["h"]), (0.75, 0.7), "$h$", HIDDEN, fontsize=13, fill=0.7)
+            if step:
+                arrow(axes, (x - 0.68, levels["h"]), (x - 0.38, levels["h"]), HIDDEN, width=1.6)
+            if step in inputs:
+                box(axes, (x, levels["x"]), (0.65, 0.6), "$x$", INPUT, fontsize=13)
+                arrow(axes, (x, levels["x"] + 0.3), (x, levels["h"] - 0.35))
+            if step in outputs:
+                box(axes, (x, levels["y"]), (0.65, 0.6), "$y$", OUTPUT, fontsize=13)
+                arrow(axes, (x, levels["h"] + 0.35), (x, levels["y"] - 0.3))
+        if index:
+            axes.plot([left - 0.15, left - 0.15], [0.3, 6.9], color=tint(MUTED, 0.5), linewidth=1.0)
+    return figure
+
+
+def draw_bptt_backward() -> Figure:
+    """Backpropagation through time on four steps: each h_t gets its own prediction's gradient plus dh_next."""
+    figure, axes = canvas(16.6, 8.4)
+    levels = {"x": 2.3, "h": 4.4, "loss": 6.6}
+    steps = 4
+    for step in range(steps):
+        x = 2.2 + step * 3.2
+        name = f"{step + 1}"
+        box(axes, (x, levels["x"]), (0.9, 0.7), f"$x_{name}$", INPUT, fontsize=14)
+        box(axes, (x, levels["h"]), (1.0, 0.85), f"$h_{name}$", HIDDEN, fontsize=14, fill=0.7)
+        box(axes, (x, levels["loss"]), (0.9, 0.7), f"$L_{name}$", OUTPUT, fontsize=14)
+        arrow(axes, (x - 0.15, levels["x"] + 0.35), (x - 0.15, levels["h"] - 0.43), MUTED, width=1.0)
+        arrow(axes, (x - 0.15, levels["h"] + 0.43), (x - 0.15, levels["loss"] - 0.35), MUTED, width=1.0)
+        # backward: the loss of this step reaches h_t through the read-out
+        arrow(axes, (x + 0.2, levels["loss"] - 0.35), (x + 0.2, levels["h"] + 0.43), GATE, width=2.2)
+        axes.text(x + 0.35, (levels["loss"] + levels["h"]) / 2, "$\\delta_{" + name + "} W_y^\\top$", ha="left",
+                  va="center", fontsize=12, color=GATE)
+        if step:
+            arrow(axes, (x - 3.2 + 0.5, levels["h"] + 0.15), (x - 0.5, levels["h"] + 0.15), MUTED, width=1.0)
+            arrow(axes, (x - 0.5, levels["h"] - 0.2), (x - 3.2 + 0.5, levels["h"] - 0.2), GATE, width=2.2)
+            axes.text(x - 1.6, levels["h"] - 0.35, "dh_next", ha="center", va="top", fontsize=11, family=MONO,
+                      color=GATE)
+            axes.text(x - 1.6, levels["h"] - 0.85, "$dz_{" + name + "} W_h^\\top$", ha="center", va="top",
+                      fontsize=12, color=GATE)
+    last = 2.2 + (steps - 1) * 3.2
+    axes.text(last + 0.6, levels["h"] - 0.2, "dh_next = 0", ha="left", va="center", fontsize=11, family=MONO,
+              color=GATE)
+    axes.text(8.0, 7.75, "$dh_t = \\delta_t W_y^\\top + dh^{next}, \\quad dz_t = dh_t \\odot (1 - h_t^2)$",
+              ha="center", va="center", fontsize=13)
+    axes.text(8.0, 1.3, "$dW_x \\;{+}{=}\\; x_t^\\top dz_t, \\quad dW_h \\;{+}{=}\\; h_{t-1}^\\top dz_t, "
+              "\\quad db \\;{+}{=}\\; \\sum dz_t$", ha="center", va="center", fontsize=12, color=MUTED)
+    legend_y = 0.45
+    arrow(axes, (2.0, legend_y), (2.9, legend_y), MUTED, width=1.0)
+    bilingual(axes, (3.1, legend_y), "forward", "前向计算", fontsize=10, ha="left", color=MUTED)
+    arrow(axes, (6.6, legend_y), (7.5, legend_y), GATE, width=2.2)
+    bilingual(axes, (7.7, legend_y), "backward, from the last step", "反向传播，从最后一步开始", fontsize=10,
+              ha="left", color=GATE)
+    return figure
+
+
+def _lstm_stage(axes: Axes, left: float, stage: int) -> None:
+    """One LSTM cell drawn up to `stage` (1 forget, 2 write, 3 output); the parts new at `stage` in colour."""
+    def ink(part_stage: int, color: str) -> str:
+        return color if part_stage == stage else tint(MUTED, 0.35)
+
+    top, mix, gate_level, bottom = 5.0, 3.9, 2.6, 1.4
+    gates = {"f": left + 1.3, "i": left + 2.6, "g": left + 3.9, "o": left + 5.2}
+    right = left + 6.6
+    axes.add_patch(FancyBboxPatch((left + 0.4, 0.9), 5.9, 4.7, boxstyle="round,pad=0,rounding_size=0.3",
+                                  facecolor=PAPER, edgecolor=tint(MUTED, 0.3), linewidth=1.2))
+    # the cell state line and the inputs, present from the start
+    arrow(axes, (left, top), (gates["f"] - 0.28, top), CELL, width=2.2)
+    operator(axes, (gates["f"], top), "×", ink(1, CELL))
+    if stage == 1:
+        arrow(axes, (gates["f"] + 0.28, top), (right, top), CELL, width=2.2)
+    else:
+        arrow(axes, (gates["f"] + 0.28, top), (gates["g"] - 0.28, top), CELL, width=2.2)
+        arrow(axes, (gates["g"] + 0.28, top), (right, top), CELL, width=2.2)
+    axes.text(left + 0.05, top + 0.25, "$c_{t-1}$", ha="left", va="bottom", fontsize=13)
+    axes.text(right, top + 0.25, "$c_t$", ha="right", va="bottom", fontsize=13)
+    used = [name for name, part_stage in (("f", 1), ("i", 2), ("g", 2), ("o", 3)) if part_stage <= stage]
+    line(axes, [(left, bottom), (gates[used[-1]], bottom)], INPUT, 1.8)
+    axes.text(left + 0.05, bottom + 0.2, "$h_{t-1}, x_t$", ha="left", va="bottom", fontsize=12)
+    for name in used:
+        part_stage = {"f": 1, "i": 2, "g": 2, "o": 3}[name]
+        color = ink(part_stage, HIDDEN if name == "g" else GATE)
+        arrow(axes, (gates[name], bottom), (gates[name], gate_level - 0.3), ink(part_stage, INPUT), width=1.4)
+        box(axes, (gates[name], gate_level), (0.9, 0.58), "tanh" if name == "g" else "σ", color,
+            fontsize=11 if name == "g" else 14, fill=0.7)
+        label = {"f": "$f_t$", "i": "$i_t$", "g": "$\\tilde{c}_t$", "o": "$o_t$"}[name]
+        axes.text(gates[name] - 0.5, gate_level + 0.42, label, ha="right", va="bottom", fontsize=12)
+    arrow(axes, (gates["f"], gate_level + 0.3), (gates["f"], top - 0.28), ink(1, INK))
+    if stage >= 2:
+        operator(axes, (gates["g"], top), "+", ink(2, CELL))
+        line(axes, [(gates["i"], gate_level + 0.3), (gates["i"], mix), (gates["g"] - 0.28, mix)], ink(2, INK))
+        operator(axes, (gates["g"], mix), "×", ink(2, INK))
+        arrow(axes, (gates["g"], gate_level + 0.3), (gates["g"], mix - 0.28), ink(2, INK))
+        arrow(axes, (gates["g"], mix + 0.28), (gates["g"], top - 0.28), ink(2, INK))
+    if stage >= 3:
+        squash = gates["o"] + 0.75
+        arrow(axes, (squash, top), (squash, mix + 0.27), ink(3, CELL), width=1.4)
+        box(axes, (squash, mix), (0.8, 0.5), "tanh", ink(3, HIDDEN), fontsize=10, fill=0.7)
+        operator(axes, (squash, 3.1), "×", ink(3, INK))
+        arrow(axes, (squash, mix - 0.25), (squash, 3.1 + 0.28), ink(3, INK))
+        line(axes, [(gates["o"], gate_level + 0.3), (gates["o"], 3.1), (squash - 0.28, 3.1)], ink(3, INK))
+        line(axes, [(squash + 0.28, 3.1), (right - 0.1, 3.1)], OUTPUT, 1.8)
+        arrow(axes, (right - 0.1, 3.1), (right + 0.3, 3.1), OUTPUT, width=1.8)
+        axes.text(right + 0.05, 3.3, "$h_t$", ha="left", va="bottom", fontsize=13)
+
+
+def draw_lstm_gates() -> Figure:
+    """The LSTM built up gate by gate: forget (scale the old memory), write (input gate × candidate), output."""
+    stages = (("1. forget: scale the old memory", "① 遗忘：缩放旧的记忆元", "$c_t = f_t \\odot c_{t-1}$"),
+              ("2. write: add a gated candidate", "② 写入：加上经过门控的候选值",
+               "$c_t = f_t \\odot c_{t-1} + i_t \\odot \\tilde{c}_t$"),
+              ("3. output: show part of the memory", "③ 输出：显示记忆元的一部分", "$h_t = o_t \\odot \\tanh(c_t)$"))
+    width = 7.4
+    figure, axes = canvas(width * len(stages) + 0.4, 7.6)
+    for index, (english, chinese, equation) in enumerate(stages):
+        left = 0.2 + index * width
+        _lstm_stage(axes, left, index + 1)
+        bilingual(axes, (left + 3.4, 6.8), english, chinese, fontsize=11.5)
+        axes.text(left + 3.4, 0.4, equation, ha="center", va="center", fontsize=12.5)
+    return figure
+
+
+def draw_gru_cell() -> Figure:
+    """One GRU step as Keras computes it: update gate z, reset gate r (after the matmul), candidate h̃."""
+    figure, axes = canvas(17.8, 8.0)
+    axes.add_patch(FancyBboxPatch((1.0, 0.9), 9.5, 6.0, boxstyle="round,pad=0,rounding_size=0.4",
+                                  facecolor=PAPER, edgecolor=tint(MUTED, 0.3), linewidth=1.4))
+    top, bottom, gate_level, one_minus_level = 6.1, 1.5, 3.4, 5.0
+    z_x, r_x, reset_x, candidate_x, add_x = 3.0, 4.6, 6.2, 7.4, 9.0
+    # the state line: h_{t-1} → × z → + → h_t
+    arrow(axes, (0.2, top), (z_x - 0.28, top), HIDDEN, width=2.4)
+    operator(axes, (z_x, top), "×", HIDDEN)
+    arrow(axes, (z_x + 0.28, top), (add_x - 0.28, top), HIDDEN, width=2.4)
+    operator(axes, (add_x, top), "+", HIDDEN)
+    arrow(axes, (add_x + 0.28, top), (11.4, top), HIDDEN, width=2.4)
+    axes.text(0.1, top + 0.3, "$h_{t-1}$", ha="left", va="bottom", fontsize=15)
+    axes.text(11.4, top + 0.3, "$h_t$", ha="right", va="bottom", fontsize=15)
+    # inputs: h_{t-1} drops to the bottom line, x_t comes from below
+    line(axes, [(1.6, top), (1.6, bottom), (candidate_x, bottom)], INPUT, 2.0)
+    arrow(axes, (2.2, 0.2), (2.2, bottom - 0.02), INPUT, width=2.0)
+    axes.text(2.45, 0.25, "$x_t$", ha="left", va="bottom", fontsize=15)
+    for x, symbol, color, label, names in ((z_x, "σ", GATE, "$z_t$", ("update gate", "更新门")),
+                                           (r_x, "σ", GATE, "$r_t$", ("reset gate", "重置门")),
+                                           (candidate_x, "tanh", HIDDEN, "$\\tilde{h}_t$",
+                                            ("candidate", "候选隐状态"))):
+        box(axes, (x, gate_level), (1.05, 0.64), symbol, color, fontsize=16 if symbol == "σ" else 13, fill=0.7)
+        axes.text(x + 0.62, gate_level + 0.25, label, ha="left", va="bottom", fontsize=14)
+        bilingual(axes, (x + 0.12, gate_level - 0.85), *names, fontsize=9.5, color=MUTED, ha="left")
+        arrow(axes, (x, bottom), (x, gate_level - 0.33), INPUT, width=1.6)
+    # the reset gate scales the recurrent part h_{t-1} U_h after its matrix product, then the candidate's tanh
+    arrow(axes, (reset_x, bottom), (reset_x, gate_level - 0.28), INPUT, width=1.6)
+    axes.text(reset_x - 0.12, bottom + 0.55, "$h_{t-1} U_h$", ha="right", va="center", fontsize=11, color=MUTED)
+    line(axes, [(r_x, gate_level + 0.33), (r_x, 4.3), (reset_x, 4.3), (reset_x, gate_level + 0.28)])
+    operator(axes, (reset_x, gate_level), "×")
+    arrow(axes, (reset_x + 0.28, gate_level), (candidate_x - 0.53, gate_level))
+    # z keeps the old state; 1 − z lets the candidate in
+    arrow(axes, (z_x, gate_level + 0.33), (z_x, top - 0.28))
+    line(axes, [(z_x, one_minus_level), (6.2, one_minus_level)])
+    operator(axes, (6.5, one_minus_level), "1−")
+    arrow(axes, (6.78, one_minus_level), (add_x - 0.28, one_minus_level))
+    operator(axes, (add_x, one_minus_level), "×")
+    line(axes, [(candidate_x, gate_level + 0.33), (candidate_x, 4.3), (add_x, 4.3)])
+    arrow(axes, (add_x, 4.3), (add_x, one_minus_level - 0.28))
+    arrow(axes, (add_x, one_minus_level + 0.28), (add_x, top - 0.28))
+    equations = (
+        "$z_t = \\sigma(x_t W_z + h_{t-1} U_z + b_z)$",
+        "$r_t = \\sigma(x_t W_r + h_{t-1} U_r + b_r)$",
+        "$\\tilde{h}_t = \\tanh(x_t W_h + r_t \\odot (h_{t-1} U_h + b'_h) + b_h)$",
+        "$h_t = z_t \\odot h_{t-1} + (1 - z_t) \\odot \\tilde{h}_t$",
+    )
+    for row, equation in enumerate(equations):
+        axes.text(10.9, 5.4 - row * 0.95, equation, ha="left", va="center", fontsize=11.5)
+    return figure
+
+
+def draw_gradient_highway() -> Figure:
+    """Backwards through time: a SimpleRNN's gradient passes W_h and tanh' at every step and fades; along the
+    LSTM's cell state it is only multiplied by the forget gate, so with f ≈ 1 it arrives whole."""
+    figure, axes = canvas(16.0, 8.4)
+    steps = 5
+    rows = ((5.6, "h", HIDDEN, "$\\times\\, W_h^\\top \\mathrm{diag}(\\tanh')$", True,
+             ("SimpleRNN: every step multiplies by W_h and tanh'", "SimpleRNN：每一步都要乘以 W_h 和 tanh 的导数")),
+            (2.2, "c", CELL, "$\\times\\, f_t$", False,
+             ("LSTM cell state: only the forget gate, f ≈ 1", "LSTM 的记忆元：只乘以遗忘门，f ≈ 1")))
+    for level, name, color, factor, fades, (english, chinese) in rows:
+        bilingual(axes, (0.4, level + 1.35), english, chinese, fontsize=11.5, ha="left")
+        for step in range(steps):
+            x = 1.4 + step * 3.2
+            box(axes, (x, level), (1.0, 0.8), f"${name}_{{{step + 1}}}$", color, fontsize=14, fill=0.7)
+            if step:
+                # the backward arrow from step+1 to step: thinner and paler the further it has travelled
+                travelled = steps - 1 - step
+                width = max(0.5, 3.2 * 0.55 ** travelled) if fades else 3.2
+                start, end = (x - 0.5, level), (x - 3.2 + 0.5, level)
+                axes.add_patch(FancyArrowPatch(start, end, arrowstyle="-|>", mutation_scale=10 + 3 * width,
+                                               color=GATE, linewidth=width, shrinkA=0, shrinkB=0,
+                                               alpha=max(0.35, 0.6 ** travelled) if fades else 1.0))
+                axes.text(x - 1.6, level - 0.55, factor, ha="center", va="top", fontsize=11, color=MUTED)
+        axes.text(1.4 + (steps - 1) * 3.2 + 0.65, level, "$\\partial L$", ha="left", va="center", fontsize=14,
+                  color=GATE)
+    bilingual(axes, (8.0, 0.55), "gradient travelling back in time", "沿时间反向传播的梯度", fontsize=10,
+              color=GATE)
+    return figure
+
+
+def draw_loss_cliff() -> Figure:
+    """A loss with a cliff: where the wall is steep the gradient is huge, and an unclipped step throws the
+    parameter far away; a clipped step, the same direction but at most θ long, stays close."""
+    figure, axes = canvas(15.0, 7.6)
+    origin, scale_x, scale_y = (1.6, 1.3), 1.55, 0.95
+
+    def loss(w: np.ndarray) -> np.ndarray:
+        return 0.5 + 0.05 * (w - 2.0) ** 2 + 3.2 / (1.0 + np.exp(-(w - 5.0) / 0.08))
+
+    def to_canvas(w: float, value: float) -> tuple[float, float]:
+        return origin[0] + scale_x * w, origin[1] + scale_y * value
+
+    w = np.linspace(0.0, 7.4, 600)
+    xs, ys = zip(*(to_canvas(a, b) for a, b in zip(w, loss(w), strict=True)), strict=True)
+    axes.plot(xs, ys, color=INK, linewidth=2.0)
+    arrow(axes, origin, (origin[0] + scale_x * 8.2, origin[1]), MUTED)
+    arrow(axes, origin, (origin[0], origin[1] + scale_y * 5.9), MUTED)
+    bilingual(axes, (origin[0] + scale_x * 8.1, origin[1] - 0.45), "parameter w", "参数 w", fontsize=11, ha="right",
+              color=MUTED)
+    bilingual(axes, (origin[0] + 0.2, origin[1] + scale_y * 5.9), "loss", "损失", fontsize=11, ha="left",
+              color=MUTED)
+    start = 5.0
+    here = to_canvas(start, float(loss(np.array(start))))
+    axes.add_patch(Circle(here, 0.14, facecolor=GATE, edgecolor="none", zorder=4))
+    clipped = to_canvas(start - 0.9, float(loss(np.array(start - 0.9))))
+    arrow(axes, (here[0] - 0.15, here[1] - 0.1), (clipped[0] + 0.1, clipped[1] + 0.15), OUTPUT, width=2.4, bend=0.25)
+    axes.add_patch(Circle(clipped, 0.12, facecolor=OUTPUT, edgecolor="none", zorder=4))
+    bilingual(axes, (clipped[0] - 0.3, clipped[1] + 1.05), "clipped step: at most θ", "裁剪后的一步：至多 θ",
+              fontsize=10.5, ha="right", color=OUTPUT)
+    far = (origin[0] + 0.15, origin[1] + scale_y * 3.6)
+    axes.add_patch(FancyArrowPatch((here[0] - 0.2, here[1] + 0.15), far, arrowstyle="-|>", mutation_scale=14,
+                                   color=GATE, linewidth=2.0, linestyle="--", shrinkA=0, shrinkB=0,
+                                   connectionstyle="arc3,rad=0.25"))
+    bilingual(axes, (6.2, 7.0), "unclipped step: thrown far away", "不裁剪的一步：被甩到远处",
+              fontsize=10.5, color=GATE)
+    bilingual(axes, (here[0] + 0.4, here[1] - 0.35), "steep wall: huge gradient", "陡峭的悬崖：梯度极大",
+              fontsize=10.5, ha="left", color=MUTED)
+    return figure
+
+
 DIAGRAMS: dict[str, Callable[[], Figure]] = {
     "snapshots_to_sequence.svg": draw_snapshots_to_sequence,
     "unrolled_rnn.svg": draw_unrolled_rnn,
@@ -458,6 +718,12 @@ DIAGRAMS: dict[str, Callable[[], Figure]] = {
     "lstm_cell.svg": draw_lstm_cell,
     "char_rnn.svg": draw_char_rnn,
     "sampling.svg": draw_sampling,
+    "sequence_tasks.svg": draw_sequence_tasks,
+    "bptt_backward.svg": draw_bptt_backward,
+    "lstm_gates.svg": draw_lstm_gates,
+    "gru_cell.svg": draw_gru_cell,
+    "gradient_highway.svg": draw_gradient_highway,
+    "loss_cliff.svg": draw_loss_cliff,
 }
 
 

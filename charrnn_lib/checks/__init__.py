@@ -27,6 +27,7 @@ from charrnn_lib.checks.poetry import check_acrostic, check_shape_ratio
 from charrnn_lib.checks.prosody import check_line_faults, check_mark_tones, check_position_mask
 from charrnn_lib.checks.rnn import (
     check_bptt,
+    check_gru_step,
     check_lstm_step,
     check_parameter_count,
     check_rnn_forward,
@@ -59,6 +60,7 @@ __all__ = [
     "check_count_batches",
     "check_encode_decode",
     "check_global_norm",
+    "check_gru_step",
     "check_line_faults",
     "check_loss_units",
     "check_lstm_step",

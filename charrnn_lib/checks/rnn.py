@@ -1,5 +1,5 @@
 """Checks for lessons 3 and 4 (recurrent cells and backpropagation through time by hand), against
-`charrnn_lib.lessons.scratch_rnn`."""
+`charrnn_lib.lessons.scratch_rnn` and, where a case says so, Keras' own layers."""
 
 from __future__ import annotations
 
@@ -16,6 +16,7 @@ from charrnn_lib.lessons.scratch_rnn import (
     CharRNNParameters,
     bptt_gradients,
     char_rnn_forward,
+    gru_step,
     lstm_step,
     rnn_forward,
     rnn_parameter_count,
@@ -32,6 +33,8 @@ RNN_STEP_SHAPES = ((None, 3, 3), (2, 3, 3), (4, 5, 2))
 RNN_FORWARD_SHAPES = ((2, 4, 3, 3), (1, 6, 2, 4))
 KERAS_FORWARD_SHAPE = (3, 5, 4, 6)
 LSTM_STEP_SHAPES = ((None, 2, 2), (3, 4, 2), (1, 3, 5))
+GRU_STEP_SHAPES = ((None, 2, 2), (3, 4, 3))
+KERAS_GRU_SHAPE = (2, 3, 4)  # (batch, input_dim, units) of the case answered by keras.layers.GRU itself
 # (batch, time, vocab_size, units) of the tiny char-RNNs whose gradients check_bptt asks for; the last is checked
 # against tf.GradientTape instead of the NumPy reference.
 BPTT_SHAPES = ((1, 4, 5, 3), (3, 6, 7, 4), (2, 5, 6, 4))
@@ -72,6 +75,16 @@ def _rnn_step_hint(case: Case, got: Any) -> Hint | None:
          Hint("Keras' layout puts the input first: write x_t @ W_x (W_x has shape (input_dim, units)), "
               "not W_x @ x_t.",
               "Keras 的布局是输入在前：写 x_t @ W_x（W_x 的形状为 (input_dim, units)），而不是 W_x @ x_t。")),
+        (lambda: np.tanh(x_t @ W_x + h_prev @ W_h.T + b),
+         Hint("W_h is used transposed: Keras' recurrent_kernel is already laid out for h_prev @ W_h "
+              "(row = unit of h_prev, column = unit of h_t), so write h_prev @ W_h, without .T.",
+              "W_h 被转置了：Keras 的 recurrent_kernel 本来就是为 h_prev @ W_h 排好的"
+              "（行对应 h_prev 的单元，列对应 h_t 的单元），所以写 h_prev @ W_h，不要加 .T。")),
+        (lambda: np.tanh(x_t @ W_x.T + h_prev @ W_h + b),
+         Hint("W_x is used transposed: Keras' kernel has shape (input_dim, units) for x_t @ W_x, so write "
+              "x_t @ W_x, without .T.",
+              "W_x 被转置了：Keras 的 kernel 形状为 (input_dim, units)，正好用于 x_t @ W_x，"
+              "所以写 x_t @ W_x，不要加 .T。")),
         (lambda: np.tanh(x_t @ W_x + h_prev @ W_h),
          Hint("The bias b is missing: add it before the tanh.", "缺少偏置 b：在 tanh 之前加上它。")),
         (lambda: x_t @ W_x + h_prev @ W_h + b,
@@ -181,6 +194,98 @@ def _lstm_step_hint(case: Case, got: Any) -> Hint | None:
               "候选记忆元 c̃_t 用 tanh 而不是 sigmoid：只有门使用 sigmoid。")),
     )
     return _matching_hint(c_t, mistakes)
+
+
+def check_gru_step(learner_gru_step: Callable[..., Any]) -> CheckResult:
+    """`gru_step(x_t, h_prev, kernel, recurrent_kernel, bias)` → `h_t`, as Keras' GRU computes it by default.
+
+    The last case's answer is what `keras.layers.GRU` itself returns for one step with the same weights.
+    """
+    cases = []
+    for index, (batch, input_dim, units) in enumerate(GRU_STEP_SHAPES):
+        rng = np.random.default_rng(50 + index)
+        lead = () if batch is None else (batch,)
+        args = (rng.normal(size=(*lead, input_dim)), rng.uniform(-1, 1, size=(*lead, units)),
+                *_gru_weights(rng, input_dim, units))
+        cases.append(Case(learner_gru_step, args, gru_step(*args)))
+    cases.append(_keras_gru_case(learner_gru_step))
+    return run_check("gru_step", cases, hint=_gru_step_hint)
+
+
+def _gru_weights(rng: np.random.Generator, input_dim: int, units: int) -> tuple[np.ndarray, ...]:
+    """A kernel, a recurrent kernel and two clearly different bias rows, large enough that every gate bends."""
+    return (rng.normal(scale=0.9, size=(input_dim, 3 * units)), rng.normal(scale=0.9, size=(units, 3 * units)),
+            rng.normal(scale=0.9, size=(2, 3 * units)))
+
+
+def _keras_gru_case(learner_gru_step: Callable[..., Any]) -> Case:
+    """A case whose expected answer is one step of `keras.layers.GRU` (reset_after=True) from a given state."""
+    batch, input_dim, units = KERAS_GRU_SHAPE
+    rng = np.random.default_rng(60)
+    x_t = rng.normal(size=(batch, input_dim)).astype("float32")
+    h_prev = rng.uniform(-1, 1, size=(batch, units)).astype("float32")
+    layer = keras.layers.GRU(units, kernel_initializer=keras.initializers.GlorotUniform(seed=1),
+                             recurrent_initializer=keras.initializers.Orthogonal(seed=2),
+                             bias_initializer=keras.initializers.RandomNormal(stddev=0.5, seed=3))
+    expected = keras.ops.convert_to_numpy(layer(x_t[:, None], initial_state=[h_prev]))  # (batch, units)
+    return Case(learner_gru_step, (x_t, h_prev, *layer.get_weights()), expected)
+
+
+def _gru_variant(x_t: np.ndarray, h_prev: np.ndarray, kernel: np.ndarray, recurrent_kernel: np.ndarray,
+                 bias: np.ndarray, *, order: tuple[int, int, int] = (0, 1, 2), keep_candidate: bool = False,
+                 reset_before: bool = False, squash: Callable[[np.ndarray], np.ndarray] = np.tanh,
+                 one_bias: bool = False) -> np.ndarray:
+    """`gru_step` with one of the slips a learner can make (blocks read in another order, z and 1 − z swapped,
+    the reset gate applied to h_prev before the matrix product, another squashing, only the first bias row)."""
+    input_bias, recurrent_bias = bias[0], np.zeros_like(bias[1]) if one_bias else bias[1]
+    x_blocks = np.split(x_t @ kernel + input_bias, 3, axis=-1)
+    h_blocks = np.split(h_prev @ recurrent_kernel + recurrent_bias, 3, axis=-1)
+    (x_z, x_r, x_h), (h_z, h_r, h_h) = ([blocks[position] for position in order] for blocks in (x_blocks, h_blocks))
+    update, reset = sigmoid(x_z + h_z), sigmoid(x_r + h_r)
+    if reset_before:  # Keras' reset_after=False: the candidate's recurrent product reads r ⊙ h_prev
+        candidate_kernel = np.split(recurrent_kernel, 3, axis=-1)[order[2]]
+        candidate = squash(x_h + (reset * h_prev) @ candidate_kernel + np.split(recurrent_bias, 3, axis=-1)[order[2]])
+    else:
+        candidate = squash(x_h + reset * h_h)
+    if keep_candidate:
+        return (1 - update) * h_prev + update * candidate
+    return update * h_prev + (1 - update) * candidate
+
+
+def _gru_step_hint(case: Case, got: Any) -> Hint | None:
+    got = np.asarray(got)
+    if got.shape != np.shape(case.expected):
+        return Hint(f"Return only the new hidden state h_t, shape {np.shape(case.expected)}: a GRU has no cell "
+                    "state.",
+                    f"只返回新的隐状态 h_t，形状为 {np.shape(case.expected)}：GRU 没有记忆元。")
+    args = tuple(np.asarray(arg, dtype=np.float64) for arg in case.args)
+    slips = (
+        ({"keep_candidate": True},
+         Hint("z and 1 − z are swapped: in Keras the update gate keeps the old state, "
+              "h_t = z ⊙ h_prev + (1 − z) ⊙ h̃_t.",
+              "z 和 1 − z 用反了：在 Keras 中更新门保留旧状态，h_t = z ⊙ h_prev + (1 − z) ⊙ h̃_t。")),
+        ({"reset_before": True},
+         Hint("The reset gate comes after the matrix product in Keras' default GRU (reset_after=True): "
+              "r ⊙ (h_prev @ U_h + b_h), not (r ⊙ h_prev) @ U_h.",
+              "在 Keras 默认的 GRU（reset_after=True）中，重置门作用在矩阵乘积之后："
+              "r ⊙ (h_prev @ U_h + b_h)，而不是 (r ⊙ h_prev) @ U_h。")),
+        ({"squash": lambda z: z},
+         Hint("The tanh is missing: the candidate is h̃_t = tanh(x-part + r ⊙ h-part).",
+              "缺少 tanh：候选隐状态是 h̃_t = tanh(输入部分 + r ⊙ 循环部分)。")),
+        ({"squash": sigmoid},
+         Hint("The candidate uses tanh, not sigmoid: only the two gates use sigmoid.",
+              "候选隐状态用 tanh 而不是 sigmoid：只有两个门使用 sigmoid。")),
+        ({"one_bias": True},
+         Hint("Keras' GRU has two bias rows: add bias[0] to x_t @ kernel and bias[1] to h_prev @ recurrent_kernel.",
+              "Keras 的 GRU 有两行偏置：bias[0] 加在 x_t @ kernel 上，bias[1] 加在 h_prev @ recurrent_kernel 上。")),
+        ({"order": (1, 0, 2)},
+         Hint("Keras stores the blocks in the order update, reset, candidate (z, r, h̃): split into 3 in that order.",
+              "Keras 按更新门、重置门、候选隐状态（z, r, h̃）的顺序存放三块：请按此顺序切成 3 块。")),
+    )
+    for slip, hint in slips:
+        if values_equal(_gru_variant(*args, **slip), got):
+            return hint
+    return None
 
 
 def _cell_state(blocks: list[np.ndarray], order: tuple[int, ...], c_prev: np.ndarray) -> np.ndarray:

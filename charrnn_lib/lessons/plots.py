@@ -25,7 +25,7 @@ from matplotlib.ticker import MaxNLocator, PercentFormatter, StrMethodFormatter
 
 from charrnn_lib.errors import CharRNNError
 from charrnn_lib.lessons.experiments import summarize_over_seeds
-from charrnn_lib.lessons.notebook import PALETTE
+from charrnn_lib.lessons.notebook import DATA_TEXT, PALETTE
 from charrnn_lib.text import UNK_TOKEN
 
 # Characters that would be invisible or break a label, drawn as visible symbols.
@@ -87,7 +87,8 @@ def _draw_example_lines(ax: Axes, lines: Sequence[str], count: int) -> None:
     for row, index in enumerate(picks):
         line = lines[index]
         shown = line if len(line) <= MAX_EXAMPLE_LINE else line[:MAX_EXAMPLE_LINE - 1] + "…"
-        ax.text(0.02, 1 - (row + 0.5) / len(picks), shown, transform=ax.transAxes, va="center", fontsize=13)
+        ax.text(0.02, 1 - (row + 0.5) / len(picks), shown, transform=ax.transAxes, va="center", fontsize=13,
+                gid=DATA_TEXT)  # the corpus itself, in its own language
     ax.axis("off")
     ax.set_title("A few lines · 语料中的几行")
 
@@ -250,7 +251,7 @@ def _draw_batch_panel(ax: Axes, name: str, batches: np.ndarray, vocab: Sequence[
     if rows.size <= MAX_ANNOTATED_CELLS:
         for (row, column), value in np.ndenumerate(rows):
             ax.text(column, row, _cell_text(int(value), vocab), ha="center", va="center", fontsize=8,
-                    family=_monospace_first())
+                    family=_monospace_first(), gid=DATA_TEXT)
     ax.set_xticks([batch * num_steps + (num_steps - 1) / 2 for batch in range(n_batches)],
                   [f"{name}[{batch}]" for batch in range(n_batches)])
     ax.set_yticks(range(num_seqs), [f"row {row} · 第 {row} 行" for row in range(num_seqs)])
@@ -381,7 +382,8 @@ def plot_text_activation(text: str, values: Any, *, title: str = "Activation · 
     colours = matplotlib.colormaps["RdBu_r"]
     for row, column, char, value in cells:
         ax.add_patch(matplotlib.patches.Rectangle((column, row), 1, 1, color=colours(0.5 + 0.5 * value / scale)))
-        ax.text(column + 0.5, row + 0.5, char, ha="center", va="center", fontsize=8, family=_monospace_first())
+        ax.text(column + 0.5, row + 0.5, char, ha="center", va="center", fontsize=8, family=_monospace_first(),
+                gid=DATA_TEXT)
     ax.set_xlim(0, width + 1)  # room for a ↵ after a full row
     ax.set_ylim(rows, 0)
     ax.set_axis_off()

@@ -3,7 +3,8 @@
 Keras multiplies row vectors by weights on the right: a SimpleRNN computes
 `h_t = tanh(x_t @ kernel + h_{t-1} @ recurrent_kernel + bias)` with `kernel` of shape
 `(input_dim, units)`, `recurrent_kernel` `(units, units)` and `bias` `(units,)`. An LSTM stacks its
-four gates side by side in those matrices, in the order input, forget, candidate, output.
+four gates side by side in those matrices, in the order input, forget, candidate, output; a GRU stacks three
+(update, reset, candidate) and keeps two bias rows, one for the input part and one for the recurrent part.
 
 The tiny char-RNN at the end (a SimpleRNN with a softmax read-out) is lesson 3's model that learns:
 `bptt_gradients` differentiates its loss by hand, step by step backwards, and `tape_gradients` gets the same
@@ -104,6 +105,22 @@ def trace_lstm(layer: keras.layers.LSTM, xs: np.ndarray) -> LSTMTrace:
 def sigmoid(z: np.ndarray) -> np.ndarray:
     """The logistic function, the squashing that turns a gate's pre-activation into a 0–1 opening."""
     return 1.0 / (1.0 + np.exp(-z))
+
+
+def gru_step(x_t: np.ndarray, h_prev: np.ndarray, kernel: np.ndarray, recurrent_kernel: np.ndarray,
+             bias: np.ndarray) -> np.ndarray:
+    """One GRU time step as Keras computes it by default (`reset_after=True`): the new hidden state `h_t`.
+
+    `kernel` `(input_dim, 3 · units)` and `recurrent_kernel` `(units, 3 · units)` hold the update, reset and
+    candidate blocks side by side; `bias` `(2, 3 · units)` is added to the input part (row 0) and to the
+    recurrent part (row 1). The reset gate scales the recurrent part after its matrix product, and the update
+    gate keeps the old state: h_t = z ⊙ h_prev + (1 − z) ⊙ h̃_t.
+    """
+    x_z, x_r, x_h = np.split(x_t @ kernel + bias[0], 3, axis=-1)  # each (batch, units)
+    h_z, h_r, h_h = np.split(h_prev @ recurrent_kernel + bias[1], 3, axis=-1)
+    update, reset = sigmoid(x_z + h_z), sigmoid(x_r + h_r)
+    candidate = np.tanh(x_h + reset * h_h)
+    return update * h_prev + (1 - update) * candidate
 
 # How many (kernel, recurrent kernel, bias) blocks each cell stacks: one per gate or candidate.
 BLOCKS = {"rnn": 1, "lstm": 4, "gru": 3}
