@@ -600,6 +600,21 @@ def lesson_8_quotes_the_knob_runs_against_the_three_seeds_of_the_baseline(lesson
                    f"{max(seeds):.3f}", f"{verdicts['train_keep_prob=1.0'][0]:.3f}", "0.03")
 
 
+@claim
+def lesson_8_states_the_run_time_its_progress_bar_shows(lessons: Lessons) -> None:
+    notebook = lessons.read("08_experiments.ipynb")
+    bar = re.sub(r"\x1b\[[0-9;]*m", "", output_text(notebook, "run"))  # without the bar's colour codes
+    runs, seconds = re.findall(r"(\d+)/\1 ━+ (\d+)s ", bar)[-1]  # the finished bar: "20/20 ━━━ 316s 16s/step"
+    assert runs == "20"  # "20 runs"
+    for cell_id in ("title", "run-intro"):
+        quoted_in_both(notebook, cell_id, seconds)
+    minutes = round(int(seconds) / 60)
+    english, chinese = paragraphs(notebook, "title")
+    assert f"about {minutes} minutes in full mode" in english and f"约 {minutes} 分钟" in chinese
+    english, chinese = paragraphs(notebook, "run-intro")
+    assert f"about {minutes} minutes" in english and f"约需 {minutes} 分钟" in chinese
+
+
 # --- the source material, in every lesson that refers to it ---
 ANNA_KARNNA_LINK = "udacity/deep-learning/blob/master/intro-to-rnns/Anna_KaRNNa.ipynb"
 HZY46_LINK = "github.com/hzy46/Char-RNN-TensorFlow"
