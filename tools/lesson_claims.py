@@ -321,6 +321,11 @@ def lesson_6_quotes_the_stateful_experiment_over_three_seeds_as_it_ran(lessons: 
     assert all(round(way_reset[0] - way[0], 1) == 0.1 for way, way_reset in ((reset, reset_reset),
                                                                               (shuffled, shuffled_reset)))
     assert reset[0] < reset_reset[0]  # "also better when read with the state carried"
+    # The lead of the section: every way reads better carried than reset, the carried-state model loses the most.
+    assert all(way[0] < way_reset[0] for way, way_reset in ((carried, carried_reset), (reset, reset_reset),
+                                                             (shuffled, shuffled_reset)))
+    assert carried_reset[0] - carried[0] == max(way_reset[0] - way[0] for way, way_reset in (
+        (carried, carried_reset), (reset, reset_reset), (shuffled, shuffled_reset)))
     quoted_in_both(notebook, "state-read-md", "0.3", "0.1")
 
 
