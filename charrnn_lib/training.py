@@ -146,7 +146,7 @@ def train(
         validate = Validation(model, validation) if validation is not None else None
         saver = ValidateAndSave(run_dir, history, config, validate, keep_checkpoints, on_validation)
         bookkeeping = [ResetAtPassStart(pass_length), RecordTrainingLoss(history, config), saver,
-                       StopAtMaxSteps(config.max_steps)]
+                       StopAtMaxSteps(config.max_steps), StepsProgressBar(config.max_steps)]
         logger.info("Training %s: %d batches of %d×%d per pass, %d per call, steps %d→%d", run_dir, pass_length,
                     layout.num_seqs, layout.num_steps, per_call, start, config.max_steps)
         if start < config.max_steps:
@@ -309,6 +309,27 @@ class ValidateAndSave(keras.callbacks.Callback):
         self.saved_step, self.saved_path = step, path
         logger.info("saved %s", path)
         return logs
+
+
+class StepsProgressBar(keras.callbacks.ProgbarLogger):
+    """Keras' progress bar, counting to the steps a pass will run rather than to a full pass `max_steps` cuts short.
+
+    Keras' own bar targets `steps_per_epoch` and jumps to it when training stops early (105/295 → 295/295); `fit`
+    uses this one instead of adding its own, silent under `verbose=0` as Keras' bar is.
+    """
+
+    def __init__(self, max_steps: int) -> None:
+        super().__init__()
+        self.max_steps = max_steps
+        self.pass_length: int | None = None
+
+    def set_params(self, params):
+        super().set_params(params)
+        self.pass_length = params["steps"]
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self.target = min(self.pass_length, self.max_steps - int(self.model.optimizer.iterations))
+        super().on_epoch_begin(epoch, logs)
 
 
 class StopAtMaxSteps(keras.callbacks.Callback):

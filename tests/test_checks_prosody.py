@@ -95,6 +95,8 @@ def position_mask(converter, pattern, rhyme_group, line, position, *, han_only=T
     rule = pattern.requirements()[
         (line - 1) * 5 + position - 1]
     fitting = np.array(prosody.characters_fitting(converter.vocab, rule.tone, rhyme_group if rule.rhyme else None))
+    if rhyme == "everywhere":  # the group passed at every position: the library refuses it where the tone is 仄
+        fitting = np.array(prosody.characters_fitting(converter.vocab, rule.tone, rhyme_group))
     if rhyme == "never":
         fitting = np.array(prosody.characters_fitting(converter.vocab, rule.tone))
     if rhyme == "every line" and position == 5:
@@ -122,6 +124,10 @@ def position_mask_without_rhyme(*args):
 
 def position_mask_rhyming_every_line(*args):
     return position_mask(*args, rhyme="every line")
+
+
+def position_mask_with_the_rhyme_group_everywhere(*args):
+    return position_mask(*args, rhyme="everywhere")
 
 
 # --- the references the checks compare with ------------------------------------------------------------------------
@@ -183,6 +189,7 @@ def test_stubs_are_not_attempted_yet(check, capsys):
     (checks.check_position_mask, position_mask_without_unk, "shape (vocab_size,)"),
     (checks.check_position_mask, position_mask_without_rhyme, "keep only characters of the rhyme group"),
     (checks.check_position_mask, position_mask_rhyming_every_line, "does not rhyme in this pattern"),
+    (checks.check_position_mask, position_mask_with_the_rhyme_group_everywhere, "only where rule.rhyme is true"),
 ])
 def test_plausible_mistakes_fail_with_a_hint(check, function, hint, capsys):
     line = failure_line(check(function), capsys)

@@ -97,3 +97,12 @@ def test_most_correlated_unit_takes_either_sign_and_the_asked_state(reader):
         assert most_correlated_unit(activations, quotes, layer=1, kind=kind) == int(np.argmax(np.abs(correlations)))
     with pytest.raises(ConfigError, match="kind"):
         activations.state("gates")
+
+
+def test_readable_text_writes_white_on_dark_cells_and_black_on_light_ones():
+    from charrnn_lib.lessons import inside, plots
+
+    values = np.array([-1.0, -0.05, 0.0, 0.05, 1.0])  # the ends of the scale are dark, its middle nearly white
+    figure = inside.readable_text(plots.plot_text_activation("abcde", values))
+    colours = [text.get_color() for text in figure.axes[0].texts]
+    assert colours == ["white", "black", "black", "black", "white"]

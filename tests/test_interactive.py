@@ -1,3 +1,4 @@
+import re
 import sys
 import types
 
@@ -43,18 +44,49 @@ def test_without_a_front_end_it_prints_one_default_sample_and_returns_write(monk
     assert early.startswith("Anna said") and early != sample.rstrip("\n")
 
 
+def fake_ipywidgets(shown: dict) -> types.ModuleType:
+    """Just enough of ipywidgets to record the controls `sampler_controls` builds: each as (value, options)."""
+    fake = types.ModuleType("ipywidgets")
+
+    class Interact:
+        def options(self, manual_name):
+            shown["button"] = manual_name
+            return lambda function, **controls: shown.update(function=function, **controls)
+
+    fake.interact_manual = Interact()
+    fake.Layout = lambda width: {"width": width}
+    fake.Text = lambda value, **options: (value, options)
+    fake.IntSlider = lambda value, low, high, **options: ((value, low, high), options)
+    fake.FloatSlider = lambda value, min, max, step, **options: ((value, min, max, step), options)
+    fake.Dropdown = lambda options, value, **rest: ((options, value), rest)
+    return fake
+
+
 def test_under_a_front_end_the_controls_cover_the_whole_vocabulary_and_every_checkpoint(monkeypatch, capsys):
     shown = {}
-    fake = types.ModuleType("ipywidgets")
-    fake.interact_manual = lambda function, **controls: shown.update(function=function, **controls)
-    fake.IntSlider = lambda value, low, high, step=1: ("int", value, low, high, step)
-    fake.FloatSlider = lambda value, min, max, step: ("float", value, min, max, step)
-    monkeypatch.setitem(sys.modules, "ipywidgets", fake)
+    monkeypatch.setitem(sys.modules, "ipywidgets", fake_ipywidgets(shown))
     monkeypatch.setattr(interactive, "has_frontend", lambda: True)
     choices = {"final": ANNA} | interactive.run_checkpoints(ANNA)
     interactive.sampler_controls(choices, "Anna", settings=SamplingSettings(top_n=7, temperature=0.5))
     assert capsys.readouterr().out == ""  # nothing sampled until the student asks
-    assert shown["checkpoint"] == list(choices)
-    assert shown["top_n"][1:4] == (7, 0, 78)  # 0 switches the cut off; the largest keeps every character
-    assert shown["temperature"][1] == 0.5 and shown["top_p"][1] == 1.0  # top_p 1 keeps every character
-    assert shown["start"] == "Anna" and shown["length"][1:4] == (200, 1, 1000)
+    assert shown["checkpoint"][0] == (list(choices), "final")
+    assert shown["top_n"][0] == (7, 0, 78)  # 0 switches the cut off; the largest keeps every character
+    assert shown["temperature"][0][0] == 0.5 and shown["top_p"][0][0] == 1.0  # top_p 1 keeps every character
+    assert shown["start"][0] == "Anna" and shown["length"][0] == (200, 1, 1000)
+
+
+def test_the_controls_are_labelled_in_both_languages_in_full_and_print_one_sample_per_click(monkeypatch, capsys):
+    shown = {}
+    monkeypatch.setitem(sys.modules, "ipywidgets", fake_ipywidgets(shown))
+    monkeypatch.setattr(interactive, "has_frontend", lambda: True)
+    interactive.sampler_controls({"final": ANNA}, "Anna")
+    controls = {name: shown[name][1] for name in ("start", "length", "temperature", "top_n", "top_p", "checkpoint")}
+    for name, options in controls.items():
+        english, chinese = options["description"].split(" · ", 1)
+        assert english and re.search(r"[\u4e00-\u9fff]", chinese), name
+        assert options["style"] == {"description_width": "initial"}  # the whole label, never cut to "temperat…"
+    assert re.search(r"[\u4e00-\u9fff]", shown["button"])
+    returned = shown["function"]("Anna", 30, 1.0, 5, 1.0, "final")
+    printed = capsys.readouterr().out
+    assert returned is None  # interact shows a returned value under the printed one: the sample appeared twice
+    assert printed.startswith("Anna") and len(printed.rstrip("\n")) == len("Anna") + 30  # one sample, once

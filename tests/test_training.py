@@ -1,5 +1,6 @@
 import json
 import logging
+import re
 import shutil
 
 import keras
@@ -255,3 +256,14 @@ def test_on_validation_comes_after_each_saved_validation_and_can_lower_the_rate_
     assert [step for step, _ in seen] == [10, 20] and run.history.val_loss == [loss for _, loss in seen]
     assert int(run.model.optimizer.iterations) == 20 == run.history.steps[-1]
     assert float(run.model.optimizer.learning_rate) == pytest.approx(0.01 / 4)
+
+
+def test_the_progress_bar_counts_the_steps_that_run_when_max_steps_cuts_a_pass_short(tmp_path, capsys):
+    # 18 batches per pass, 24 steps: the second pass runs 6 steps, so its bar counts to 6, where Keras' own bar
+    # would jump from 6/18 to 18/18.
+    train(CYCLE, tiny_config(max_steps=24, save_every_n=12, log_every_n=6), tmp_path / "run", verbose=1)
+    printed = re.sub(r"\x1b\[[0-9;]*m", "", capsys.readouterr().out)  # without the bar's colour codes
+    first, second = printed.split("Epoch 2/2")
+    assert {target for _, target in re.findall(r"(\d+)/(\d+) ", first)} == {"18"}
+    assert re.findall(r"(\d+)/(\d+) ", second)[-1] == ("6", "6")
+    assert {target for _, target in re.findall(r"(\d+)/(\d+) ", second)} == {"6"}

@@ -9,6 +9,7 @@ import numpy as np
 
 from charrnn_lib import prosody
 from charrnn_lib.checks.core import Case, CheckResult, Hint, run_check, values_equal
+from charrnn_lib.errors import ConfigError
 from charrnn_lib.poetry import FormRequest, regulated_masks
 from charrnn_lib.text import TextConverter
 
@@ -118,10 +119,27 @@ def _line_faults_hint(case: Case, got: Any) -> Hint | None:
 def check_position_mask(learner_position_mask: Callable[..., np.ndarray]) -> CheckResult:
     """`position_mask(converter, pattern, rhyme_group, line, position)`: (vocab_size,) bool, True where allowed."""
     converter = TextConverter(list(MASK_VOCABULARY))
-    cases = [Case(learner_position_mask, (converter, pattern, group, line, position),
+
+    def position_mask(*args) -> Any:
+        try:
+            return learner_position_mask(*args)
+        except ConfigError as error:  # e.g. a level rhyme group asked for at an oblique position
+            return RefusedByTheLibrary(error)
+
+    cases = [Case(position_mask, (converter, pattern, group, line, position),
                   reference_position_mask(converter, pattern, group, line, position))
              for pattern, group, line, position in MASK_POSITIONS]
     return run_check("position_mask", cases, compare=_same_mask, hint=_position_mask_hint)
+
+
+class RefusedByTheLibrary:
+    """What `position_mask` gave when the library refused its request: shown as the error, given a hint."""
+
+    def __init__(self, error: ConfigError) -> None:
+        self.error = error
+
+    def __repr__(self) -> str:
+        return f"ConfigError: {self.error.english.rstrip('.')}"
 
 
 def reference_position_mask(converter: TextConverter, pattern: prosody.Pattern, rhyme_group: str, line: int,
@@ -138,6 +156,15 @@ def _same_mask(expected: np.ndarray, got: Any) -> bool:
 
 def _position_mask_hint(case: Case, got: Any) -> Hint | None:
     converter, pattern, group, line, position = case.args
+    rule = pattern.requirements()[(line - 1) * pattern.line_length + position - 1]
+    if isinstance(got, RefusedByTheLibrary):
+        mark = {"ping": "平", "ze": "仄"}.get(rule.tone, rule.tone)
+        return Hint(f"The rhyme group only applies where the pattern rhymes: character {position} of line {line} "
+                    f"must be {mark} ({rule.tone}) and does not rhyme, and the level group {group} holds no {mark} "
+                    "character, so characters_fitting refused. Pass the group only where rule.rhyme is true.",
+                    f"韵部只在格式要求押韵的位置起作用：第 {line} 句第 {position} 字要求{mark}声、不押韵，"
+                    f"而平声韵部 {group} 里没有{mark}声字，所以 characters_fitting 拒绝了。"
+                    "只在 rule.rhyme 为真时才传入韵部。")
     got = np.asarray(got)
     if got.shape != (converter.vocab_size,) or got.dtype != bool:
         return Hint(f"Return a boolean array of shape (vocab_size,) = ({converter.vocab_size},): one entry per id, "
@@ -151,8 +178,6 @@ def _position_mask_hint(case: Case, got: Any) -> Hint | None:
         return Hint("Only Han characters may take a character position: punctuation, line breaks and letters "
                     "(whose class is unknown) must be False.",
                     "字的位置只能放汉字：标点、换行和字母（声调未知）都必须为 False。")
-    rule = pattern.requirements()[
-        (line - 1) * 5 + position - 1]
     tone_only = np.array([*prosody.characters_fitting(vocab, rule.tone), False])
     if rule.rhyme and values_equal(tone_only, got):
         return Hint(f"Line {line} rhymes: at its last character keep only characters of the rhyme group {group}.",

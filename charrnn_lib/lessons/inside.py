@@ -8,6 +8,7 @@ the position in the line). A unit whose activation follows the feature closely i
 from __future__ import annotations
 
 import dataclasses
+from typing import TYPE_CHECKING
 
 import keras
 import numpy as np
@@ -16,6 +17,9 @@ import tensorflow as tf
 from charrnn_lib.errors import ConfigError
 from charrnn_lib.model import recurrent_layers, step_function, zero_states
 from charrnn_lib.text import TextConverter
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
 
 
 @dataclasses.dataclass(frozen=True)
@@ -108,3 +112,16 @@ def most_correlated_unit(activations: Activations, feature: np.ndarray, *, layer
     """The unit of `layer`'s `kind` state whose activation is most correlated with `feature`, either sign."""
     correlations = unit_correlations(activations.state(kind)[layer], feature)  # (units,)
     return int(np.argmax(np.abs(correlations)))
+
+
+def readable_text(figure: Figure) -> Figure:
+    """Draw each character of a `plot_text_activation` figure white on dark cells and black on light ones.
+
+    Black text on the darkest reds and blues of the colour scale could not be read; the choice follows each cell's
+    relative luminance (ITU-R BT.709 weights), so it holds for any colour map.
+    """
+    ax = figure.axes[0]
+    for cell, character in zip(ax.patches, ax.texts, strict=True):  # drawn in pairs, one per character
+        red, green, blue, _ = cell.get_facecolor()
+        character.set_color("white" if 0.2126 * red + 0.7152 * green + 0.0722 * blue < 0.5 else "black")
+    return figure

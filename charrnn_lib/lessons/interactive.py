@@ -58,14 +58,33 @@ def sampler_controls(checkpoints_by_name: Mapping[str, str | os.PathLike], start
         return text
 
     if has_frontend():
-        import ipywidgets
-
-        ipywidgets.interact_manual(
-            write, start=start, length=ipywidgets.IntSlider(length, 1, max_length),
-            temperature=ipywidgets.FloatSlider(settings.temperature, min=0.1, max=2.0, step=0.1),
-            top_n=ipywidgets.IntSlider(settings.top_n or 0, 0, sampler_for(names[0]).converter.vocab_size),
-            top_p=ipywidgets.FloatSlider(settings.top_p or 1.0, min=0.05, max=1.0, step=0.05), checkpoint=names)
+        show_controls(write, start, length=length, settings=settings, max_length=max_length,
+                      vocab_size=sampler_for(names[0]).converter.vocab_size, names=names)
     else:
         print(NO_FRONTEND_NOTE)
         write()
     return write
+
+
+def show_controls(write: Callable[..., str], start: str, *, length: int, settings: SamplingSettings,
+                  max_length: int, vocab_size: int, names: list[str]) -> None:
+    """The controls, labelled in both languages and wide enough to read, with a button that prints one sample."""
+    import ipywidgets
+
+    def labelled(description: str) -> dict:
+        return {"description": description, "style": {"description_width": "initial"},
+                "layout": ipywidgets.Layout(width="520px")}
+
+    def sample_once(start: str, length: int, temperature: float, top_n: int, top_p: float, checkpoint: str) -> None:
+        write(start, length, temperature, top_n, top_p, checkpoint)  # prints it; returning it would show it twice
+
+    ipywidgets.interact_manual.options(manual_name="Sample · 采样")(
+        sample_once,
+        start=ipywidgets.Text(start, **labelled("start string · 起始字符串")),
+        length=ipywidgets.IntSlider(length, 1, max_length, **labelled("length · 长度")),
+        temperature=ipywidgets.FloatSlider(settings.temperature, min=0.1, max=2.0, step=0.1,
+                                           **labelled("temperature · 温度")),
+        top_n=ipywidgets.IntSlider(settings.top_n or 0, 0, vocab_size, **labelled("top-n (0: off · 0 为不截断)")),
+        top_p=ipywidgets.FloatSlider(settings.top_p or 1.0, min=0.05, max=1.0, step=0.05,
+                                     **labelled("top-p (1: off · 1 为不截断)")),
+        checkpoint=ipywidgets.Dropdown(options=names, value=names[0], **labelled("weights · 权重")))

@@ -10,7 +10,6 @@ state is worth.
 from __future__ import annotations
 
 import dataclasses
-import types
 from collections.abc import Callable, Sequence
 
 import keras
@@ -18,6 +17,7 @@ import numpy as np
 import tensorflow as tf
 
 from charrnn_lib.batches import make_batches, split_train_validation
+from charrnn_lib.config import TrainConfig
 from charrnn_lib.history import bits_per_character, perplexity
 from charrnn_lib.model import build_model, reset_states, state_variables
 
@@ -87,25 +87,24 @@ class StateRun:
     val_bpc_reset_every_window: float
 
 
-def compare_state_handling(ids: np.ndarray, settings: types.SimpleNamespace, *, seeds: Sequence[int], steps: int,
-                           learning_rate: float = 0.005, grad_clip: float = 5.0,
+def compare_state_handling(ids: np.ndarray, config: TrainConfig, *, seeds: Sequence[int], steps: int,
                            vocab_size: int) -> list[StateRun]:
     """Train the same model for the same steps three ways (`STATE_HANDLING`) per seed; validate each two ways.
 
-    `settings` holds the architecture and the batch layout side by side, as `TrainConfig.model` gives them.
-
-    Validation reads the held-out tail as contiguous streams: once with the state carried from window to window
-    (how a sampler writes) and once reset before every window (at most `num_steps` characters of context).
+    `config` gives the architecture, the batch layout, the learning rate and `grad_clip`. Validation reads the
+    held-out tail as contiguous streams: once with the state carried from window to window (how a sampler writes)
+    and once reset before every window (at most `num_steps` characters of context).
     """
-    train_ids, validation_ids = split_train_validation(ids, settings.validation_fraction)
-    x, y = make_batches(train_ids, settings.num_seqs, settings.num_steps)  # (n_batches, num_seqs, num_steps)
-    x_val, y_val = make_batches(validation_ids, settings.num_seqs, settings.num_steps)
+    layout = config.layout
+    train_ids, validation_ids = split_train_validation(ids, layout.validation_fraction)
+    x, y = make_batches(train_ids, layout.num_seqs, layout.num_steps)  # (n_batches, num_seqs, num_steps)
+    x_val, y_val = make_batches(validation_ids, layout.num_seqs, layout.num_steps)
     runs = []
     for seed in seeds:
         for handling in STATE_HANDLING:
             keras.utils.set_random_seed(seed)
-            model = build_model(settings, vocab_size, settings.num_seqs)
-            optimizer = keras.optimizers.Adam(learning_rate, global_clipnorm=grad_clip)
+            model = build_model(config.architecture, vocab_size, layout.num_seqs)
+            optimizer = keras.optimizers.Adam(config.learning_rate, global_clipnorm=config.grad_clip)
             step = compiled_step(model, optimizer)
             order = _batch_order(handling, x, y, steps, np.random.default_rng(seed))
             for x_batch, y_batch, starts_pass in order:
