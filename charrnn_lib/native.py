@@ -45,6 +45,7 @@ class _TensorFlow:
     """`tf.data` feeding, `tf.function` compiling (XLA for the sampler), Philox draws."""
 
     name = "tensorflow"
+    eager_without_jit = False  # jit_compile=False still compiles the steps into a graph (without XLA)
 
     @staticmethod
     def batches(ids: np.ndarray, num_seqs: int, num_steps: int, n_batches: int, start: int, stop: int):
@@ -117,6 +118,7 @@ class _Jax:
     """NumPy batches, `jax.jit` compiling with the model's variables threaded through explicitly."""
 
     name = "jax"
+    eager_without_jit = True  # jit_compile=False runs every step op by op, hundreds of times slower
 
     batches = staticmethod(StreamWindows)
 
@@ -183,6 +185,7 @@ class _Torch:
     """NumPy batches, eager steps (Keras' torch backend compiles nothing by default)."""
 
     name = "torch"
+    eager_without_jit = False  # jit_compile=True would ask for torch.compile, which Keras marks experimental
 
     batches = staticmethod(StreamWindows)
 

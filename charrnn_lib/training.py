@@ -166,7 +166,11 @@ def train(
 
 def compile_for_training(model: keras.Model, config: TrainConfig, *, steps_per_execution: int = 1,
                          jit_compile: bool = False) -> None:
-    """Adam clipped by global norm (`grad_clip`) and the softmax cross-entropy, as `train` uses them."""
+    """Adam clipped by global norm (`grad_clip`) and the softmax cross-entropy, as `train` uses them.
+
+    `jit_compile` asks TensorFlow for XLA; on JAX the steps are always XLA-compiled (without it they run eagerly).
+    """
+    jit_compile = jit_compile or native.ops().eager_without_jit  # on JAX, XLA is how steps are compiled at all
     model.compile(optimizer=keras.optimizers.Adam(config.learning_rate, global_clipnorm=config.grad_clip),
                   loss=SoftmaxCrossEntropy(), steps_per_execution=steps_per_execution, jit_compile=jit_compile)
     model.optimizer.build(model.trainable_variables)
