@@ -18,12 +18,21 @@ class _CarriedState:
 
     Keras keeps that state in variables it does not track. TensorFlow updates them in place inside its compiled
     steps; JAX's compiled steps are pure functions that thread only the model's listed variables through, so
-    there `fit`, `evaluate` and `predict` began every batch from zeros (measured with Keras 3.15.1). Listed here,
-    the state is threaded like any other non-trainable variable. It stays out of `weights`: parameter counts,
-    checkpoints and a batch-1 sampling model loading a batch-`num_seqs` training model's weights are unchanged.
+    there `fit`, `evaluate` and `predict` began every batch from zeros (measured with Keras 3.15.1); PyTorch's
+    `fit` failed in backward (see `call`). Listed here, the state is threaded like any other non-trainable
+    variable. It stays out of `weights`: parameter counts, checkpoints and a batch-1 sampling model loading a
+    batch-`num_seqs` training model's weights are unchanged.
     The classes keep Keras' names (`LSTM`, `GRU`, `SimpleRNN`): a checkpoint files each layer's weights under
     its class name, so checkpoints saved before and after load alike.
     """
+
+    def call(self, sequences, initial_state=None, mask=None, training=False):
+        # The loop starts from a copy of the carried state: Keras then writes the new state into the variables in
+        # place, which on PyTorch broke the backward pass that still needed the old value ("modified by an
+        # inplace operation"). Elsewhere the copy changes nothing.
+        if initial_state is None and self.stateful:
+            initial_state = [keras.ops.copy(state.value) for state in self.states]
+        return super().call(sequences, initial_state=initial_state, mask=mask, training=training)
 
     @property
     def variables(self):

@@ -2,8 +2,8 @@
 
 The copy task (target = the input three steps back) is right at a window's first positions only with a state
 carried across batches: the carried-state model must beat the reset-every-batch model there by a wide margin in
-`fit`, in evaluation and in sampling. TensorFlow and JAX, from the same saved step-0 weights and without dropout,
-must reach the same validation loss after 100 steps of `train`.
+`fit` and in evaluation, and the sampler must copy with it. TensorFlow and JAX, from the same saved step-0
+weights and without dropout, must reach the same validation loss after 100 steps of `train`.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ import pytest
 
 REPOSITORY = Path(__file__).resolve().parent.parent
 PROBE = Path(__file__).resolve().parent / "backend_probe.py"
-BACKENDS = {"tensorflow": "tensorflow", "jax": "jax"}  # the Keras backend and the module it needs
+BACKENDS = {"tensorflow": "tensorflow", "jax": "jax", "torch": "torch"}  # Keras backend: the module it needs
 CHANCE_LOSS = math.log(8)  # the copy task's vocabulary: 8 ids
 
 
@@ -51,8 +51,10 @@ def test_only_the_carried_state_solves_the_copy_task_in_fit_evaluation_and_sampl
     # predict from a fresh state, scored at each window's first three positions (chance: 1/8).
     assert carried["predict_first_positions_accuracy"] > 0.9
     assert reset["predict_first_positions_accuracy"] < 0.3
+    # Sampling: the sampler carries its own state from character to character, so the carried model copies the
+    # prime's ids three back (chance: 1/7). The reset model copies too once its window reaches three back, which
+    # the sampler's unbroken state gives it: sampling tests the sampler's state, fit and evaluation the training's.
     assert carried["sampling_accuracy"] > 0.9
-    assert carried["sampling_accuracy"] - reset["sampling_accuracy"] > 0.3
 
 
 @needs("jax")
@@ -60,7 +62,7 @@ def test_only_the_carried_state_solves_the_copy_task_in_fit_evaluation_and_sampl
 def test_tensorflow_and_jax_reach_the_same_validation_loss_from_the_same_weights(tmp_path):
     probe("tensorflow", "init", str(tmp_path / "start"))
     losses = {}
-    for backend in BACKENDS:
+    for backend in ("tensorflow", "jax"):
         run_dir = tmp_path / backend
         shutil.copytree(tmp_path / "start", run_dir)
         probe(backend, "resume", str(run_dir))
