@@ -1,4 +1,7 @@
-"""TensorFlow and Keras, imported quietly and with a clear error when the backend is missing.
+"""Keras and its backend framework, imported quietly and with a clear error when the backend is missing.
+
+TensorFlow is the default backend; `KERAS_BACKEND=jax` (or `torch`) set before the first `import keras` picks
+another, as Keras documents. `charrnn_lib.native` holds what differs between them.
 
 TensorFlow writes start-up notices (oneDNN, absl, CPU features) to the C-level stderr while it is imported,
 whatever `TF_CPP_MIN_LOG_LEVEL` says. `load()` imports it with those lines held back and every other line
@@ -9,6 +12,7 @@ passed on, so real warnings still show. The CLI and the lessons' setup cell call
 from __future__ import annotations
 
 import contextlib
+import importlib
 import logging
 import os
 import sys
@@ -32,27 +36,38 @@ NOTICES = (
 )
 # TensorFlow warns when many compiled functions come from the same Python code. The sampler builds one on purpose
 # for each padded shape and sampling setting it meets, so that warning about it says nothing a user can act on.
-DELIBERATE_RETRACING = ("_compile_generation.<locals>.generate",)
+DELIBERATE_RETRACING = ("compile_generation.<locals>.generate",)
 MISSING_BACKEND = (
     'charrnn needs TensorFlow as its Keras backend: pip install "charrnn-lib[cpu]" (or "charrnn-lib[gpu]" for '
     'NVIDIA GPUs) · charrnn 需要 TensorFlow 作为 Keras 后端：pip install "charrnn-lib[cpu]"（NVIDIA GPU 用 [gpu]）'
 )
+# The backends Keras can be told to use (KERAS_BACKEND) other than TensorFlow: the module and the extra to install.
+OTHER_BACKENDS = {"jax": "jax", "torch": "torch"}
+
+
+def missing_backend(name: str) -> str:
+    """The one-line message for a backend framework that is not installed."""
+    if name not in OTHER_BACKENDS:
+        return MISSING_BACKEND
+    return (f'KERAS_BACKEND={name} needs {name}: pip install "charrnn-lib[{OTHER_BACKENDS[name]}]" (or unset '
+            f'KERAS_BACKEND for TensorFlow) · KERAS_BACKEND={name} 需要安装 {name}：pip install '
+            f'"charrnn-lib[{OTHER_BACKENDS[name]}]"（或取消 KERAS_BACKEND，改用 TensorFlow）')
 
 
 def load() -> tuple[ModuleType, ModuleType]:
-    """`(tensorflow, keras)`, imported once with TensorFlow's start-up notices held back."""
+    """`(framework, keras)`: the backend's framework (`tensorflow` by default) and Keras, imported once quietly."""
     _hold_back_deliberate_retracing()
-    if "tensorflow" in sys.modules and "keras" in sys.modules:
-        return sys.modules["tensorflow"], sys.modules["keras"]
+    chosen = os.environ.get("KERAS_BACKEND", "tensorflow")
     try:
         with without_notices():
             import keras
-            import tensorflow
+
+            framework = importlib.import_module(keras.backend.backend())
     except ModuleNotFoundError as error:
-        if error.name in ("tensorflow", "keras"):
-            raise MissingBackendError(MISSING_BACKEND) from None
+        if error.name in ("tensorflow", "keras", *OTHER_BACKENDS):
+            raise MissingBackendError(missing_backend(chosen)) from None
         raise
-    return tensorflow, keras
+    return framework, keras
 
 
 class _DeliberateRetracing(logging.Filter):

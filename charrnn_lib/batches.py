@@ -54,33 +54,29 @@ def split_train_validation(ids: np.ndarray, validation_fraction: float) -> tuple
 
 def make_dataset(ids: np.ndarray, num_seqs: int, num_steps: int, *, n_batches: int | None = None, start: int = 0,
                  stop: int | None = None):
-    """Batches `start .. stop-1` as a `tf.data.Dataset` of `(x, y)`, in order (never shuffled): one pass by default.
+    """Batches `start .. stop-1` of `(x, y)` for `fit`, in order (never shuffled): one pass by default.
 
     Batch `k` is window `k % n_batches` of the pass, so `stop` past the end goes round again. The windows are cut
     on the fly from one copy of the ids (in their own small integer type), so memory does not grow with the
     number of windows; `n_batches` below the most the text gives shortens each pass (the streams get shorter).
+    On TensorFlow it is a `tf.data.Dataset`; on JAX and PyTorch a `keras.utils.PyDataset` of NumPy arrays.
     """
-    import tensorflow as tf
+    from charrnn_lib import native
 
     ids = np.asarray(ids).reshape(-1)
     available = require_one_batch(len(ids), num_seqs, num_steps)
     n_batches = available if n_batches is None else min(n_batches, available)
-    stream = tf.constant(ids)  # (n_chars,)
-    # Where each row's window of batch 0 lies, with one more column for the last target: (num_seqs, num_steps + 1).
-    offsets = (tf.range(num_seqs, dtype=tf.int64)[:, tf.newaxis] * (n_batches * num_steps)
-               + tf.range(num_steps + 1, dtype=tf.int64)[tf.newaxis, :])
-
-    def window(step):
-        columns = tf.cast(tf.gather(stream, offsets + (step % n_batches) * num_steps), tf.int32)
-        return columns[:, :-1], columns[:, 1:]  # x, y: (num_seqs, num_steps) each
-
     stop = n_batches if stop is None else stop
-    # tf.data's autotuning starts threads that take a laptop's two cores from the training step (bench_train:
-    # some poetry rounds fell from 23k to 16k chars/s); one thread cutting one batch ahead keeps up.
-    options = tf.data.Options()
-    options.autotune.enabled = False
-    options.threading.private_threadpool_size = 1
-    return tf.data.Dataset.range(start, stop).map(window).prefetch(1).with_options(options)
+    return native.ops().batches(ids, num_seqs, num_steps, n_batches, start, stop)
+
+
+def window_offsets(num_seqs: int, num_steps: int, n_batches: int) -> np.ndarray:
+    """Where each row's window of batch 0 lies in the ids, with one more column for the last target.
+
+    `(num_seqs, num_steps + 1)`; batch `k`'s windows are these plus `k * num_steps`.
+    """
+    return (np.arange(num_seqs, dtype=np.int64)[:, np.newaxis] * (n_batches * num_steps)
+            + np.arange(num_steps + 1, dtype=np.int64)[np.newaxis, :])
 
 
 def require_one_batch(n_chars: int, num_seqs: int, num_steps: int) -> int:

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import dataclasses
 import os
-import types
 from typing import Any, TypeVar
 
 from charrnn_lib.errors import CheckpointError, ConfigError
@@ -173,15 +172,6 @@ class TrainConfig:
         """Every knob by its flat name (the architecture's and the layout's included), as `from_knobs` takes them."""
         run = {field.name: getattr(self, field.name) for field in dataclasses.fields(self) if field.name not in _PARTS}
         return {**run, **dataclasses.asdict(self.layout), **dataclasses.asdict(self.architecture)}
-
-    @property
-    def model(self) -> types.SimpleNamespace:
-        """A copy of the architecture and the batch layout side by side (`config.model.num_seqs`).
-
-        Lesson 6 and tools/train_pretrained.py read the settings this way; new code names `config.architecture`
-        or `config.layout`.
-        """
-        return types.SimpleNamespace(**dataclasses.asdict(self.architecture), **dataclasses.asdict(self.layout))
 
     def save(self, path: str | os.PathLike, **facts: Any) -> None:
         """Write the settings (plus facts such as `vocab_size`) as JSON, atomically."""

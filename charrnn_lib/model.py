@@ -8,12 +8,55 @@ from typing import Any
 
 import keras
 import numpy as np
-import tensorflow as tf
 
 from charrnn_lib.config import Architecture, require_keep_prob, require_positive_whole_numbers
 from charrnn_lib.errors import ConfigError
 
-_RECURRENT_LAYERS = {"lstm": keras.layers.LSTM, "gru": keras.layers.GRU, "rnn": keras.layers.SimpleRNN}
+
+class _CarriedState:
+    """Lists a stateful RNN's carried state among its variables (not its weights), so every backend carries it.
+
+    Keras keeps that state in variables it does not track. TensorFlow updates them in place inside its compiled
+    steps; JAX's compiled steps are pure functions that thread only the model's listed variables through, so
+    there `fit`, `evaluate` and `predict` began every batch from zeros (measured with Keras 3.15.1); PyTorch's
+    `fit` failed in backward (see `call`). Listed here, the state is threaded like any other non-trainable
+    variable. It stays out of `weights`: parameter counts, checkpoints and a batch-1 sampling model loading a
+    batch-`num_seqs` training model's weights are unchanged.
+    The classes keep Keras' names (`LSTM`, `GRU`, `SimpleRNN`): a checkpoint files each layer's weights under
+    its class name, so checkpoints saved before and after load alike.
+    """
+
+    def call(self, sequences, initial_state=None, mask=None, training=False):
+        # The loop starts from a copy of the carried state: Keras then writes the new state into the variables in
+        # place, which on PyTorch broke the backward pass that still needed the old value ("modified by an
+        # inplace operation"). Elsewhere the copy changes nothing.
+        if initial_state is None and self.stateful:
+            initial_state = [keras.ops.copy(state.value) for state in self.states]
+        return super().call(sequences, initial_state=initial_state, mask=mask, training=training)
+
+    @property
+    def variables(self):
+        listed = super().variables
+        seen = {id(variable) for variable in listed}
+        return listed + [state for state in (self.states or []) if id(state) not in seen]
+
+
+@keras.saving.register_keras_serializable(package="charrnn")
+class LSTM(_CarriedState, keras.layers.LSTM):
+    """`keras.layers.LSTM` whose carried state every backend threads through its compiled steps."""
+
+
+@keras.saving.register_keras_serializable(package="charrnn")
+class GRU(_CarriedState, keras.layers.GRU):
+    """`keras.layers.GRU` whose carried state every backend threads through its compiled steps."""
+
+
+@keras.saving.register_keras_serializable(package="charrnn")
+class SimpleRNN(_CarriedState, keras.layers.SimpleRNN):
+    """`keras.layers.SimpleRNN` whose carried state every backend threads through its compiled steps."""
+
+
+_RECURRENT_LAYERS = {"lstm": LSTM, "gru": GRU, "rnn": SimpleRNN}
 
 
 def build_model(architecture: Architecture, vocab_size: int, batch_size: int | None, *, keep_prob: float = 1.0,
@@ -158,7 +201,7 @@ def _require_chain(model: keras.Model) -> None:
         )
 
 
-StepFunction = Callable[[tf.Tensor, list[list[tf.Tensor]]], tuple[tf.Tensor, list[list[tf.Tensor]]]]
+StepFunction = Callable[[Any, list[list[Any]]], tuple[Any, list[list[Any]]]]  # backend tensors
 
 
 def step_function(model: keras.Model) -> StepFunction:
@@ -184,8 +227,8 @@ def step_function(model: keras.Model) -> StepFunction:
     return step
 
 
-def zero_states(model: keras.Model, batch_size) -> list[list[tf.Tensor]]:
+def zero_states(model: keras.Model, batch_size) -> list[list[Any]]:
     """A fresh hidden state per recurrent layer, as `step_function`'s step takes it: `(batch, units)` per state."""
     sizes = [layer.cell.state_size for layer in recurrent_layers(model)]
-    return [[tf.zeros([batch_size, size]) for size in (size if isinstance(size, (list, tuple)) else [size])]
+    return [[keras.ops.zeros((batch_size, size)) for size in (size if isinstance(size, (list, tuple)) else [size])]
             for size in sizes]

@@ -4,26 +4,27 @@ The rules, in order (`next_char_probabilities` states them in readable NumPy; th
 draw from exactly that distribution, and tests/test_sample.py checks it does):
 mask `<unk>` and the ids a position mask forbids → temperature → top-n → top-p → renormalise.
 
-The whole generation runs inside one XLA-compiled `tf.function`: feeding the prime, the model step (each
-recurrent cell called directly), the masks and cuts, the random draw and the feedback of the drawn
-character never leave the graph, which is what makes generation thousands of times faster than calling
-`model.predict` once per character.
+The whole generation runs inside one compiled function (`charrnn_lib.generation`: XLA on TensorFlow, `jax.jit`
+on JAX): feeding the prime, the model step (each recurrent cell called directly), the masks and cuts, the random
+draw and the feedback of the drawn character never leave the graph, which is what makes generation thousands of
+times faster than calling `model.predict` once per character.
 """
 
 from __future__ import annotations
 
 import os
 import warnings
+from collections.abc import Callable
 from typing import Any
 
 import keras
 import numpy as np
-import tensorflow as tf
 
 from charrnn_lib import checkpoints
 from charrnn_lib.config import DEFAULT_TOP_N, SamplingSettings, require_positive_whole_numbers
 from charrnn_lib.errors import ConfigError, VocabularyError
-from charrnn_lib.model import StepFunction, build_model, step_function, zero_states
+from charrnn_lib.generation import compile_generation
+from charrnn_lib.model import build_model, step_function
 from charrnn_lib.position_masks import PositionMasks
 from charrnn_lib.text import TextConverter
 
@@ -96,7 +97,7 @@ class Sampler:
                 f"请使用训练该模型时的词表。",
             )
         self.model, self.converter, self._step = model, converter, step
-        self._compiled: dict[tuple[int, ...], tf.types.experimental.GenericFunction] = {}
+        self._compiled: dict[tuple[int, ...], Callable] = {}
 
     @classmethod
     def from_run(cls, checkpoint_path: str | os.PathLike, converter_path: str | os.PathLike | None = None
@@ -174,12 +175,12 @@ class Sampler:
         nucleus = top_p < 1.0  # top_p=1.0 keeps every id: no cut to make
         generate = self._compiled_generation(primes.shape, capacity, table.shape[0], settings.top_n, nucleus, scored)
         seed = int(np.random.default_rng().integers(2**31)) if seed is None else seed
+        tensor = keras.ops.convert_to_tensor
         ids, log_likelihoods = generate(
-            tf.constant(primes), tf.constant(len(prime_ids)), tf.constant(max_length), tf.constant(table),
-            tf.constant(rows), tf.constant(settings.temperature, tf.float32), tf.constant(top_p, tf.float32),
-            tf.constant([seed, 0], tf.int32))
-        texts = [prime + self.converter.decode(row) for row in ids.numpy()[:, :max_length]]
-        return texts, log_likelihoods.numpy()
+            tensor(primes), tensor(len(prime_ids), "int32"), tensor(max_length, "int32"), tensor(table), tensor(rows),
+            tensor(settings.temperature, "float32"), tensor(top_p, "float32"), tensor([seed, 0], "int32"))
+        texts = [prime + self.converter.decode(row) for row in keras.ops.convert_to_numpy(ids)[:, :max_length]]
+        return texts, keras.ops.convert_to_numpy(log_likelihoods)
 
     def _masks(self, constraints: PositionMasks | np.ndarray | None) -> PositionMasks:
         if constraints is None:
@@ -201,91 +202,9 @@ class Sampler:
         top_k = vocab_size if top_n is None else min(top_n, vocab_size)
         key = (*prime_shape, capacity, num_masks, top_k, nucleus, scored)
         if key not in self._compiled:
-            self._compiled[key] = _compile_generation(self.model, self._step, top_k, nucleus, scored)
+            self._compiled[key] = compile_generation(self.model, self._step, top_k, nucleus, scored)
         return self._compiled[key]
 
 
 def _power_of_two(length: int, minimum: int = 16) -> int:
     return max(minimum, 1 << (length - 1).bit_length())
-
-
-def _draw(weights: tf.Tensor, seed: tf.Tensor) -> tf.Tensor:
-    """One index per row of `weights` `(batch, n)`, with probability proportional to its weight (0: never).
-
-    The exponential race: with E_i ~ Exp(1), argmin E_i / w_i is index i with probability w_i / Σw. Under XLA
-    on a CPU it is much faster than `tf.random.stateless_categorical` (about half a millisecond per step over
-    thousands of ids). Philox, not Threefry: XLA's Threefry hangs inside the loop when the width is a power of two.
-    """
-    uniform = tf.random.stateless_uniform(tf.shape(weights), seed, minval=np.finfo(np.float32).tiny, maxval=1.0,
-                                          alg="philox")
-    return tf.argmin(-tf.math.log(uniform) / weights, axis=-1, output_type=tf.int32)  # (batch,)
-
-
-def _nucleus(probabilities: tf.Tensor, top_p: tf.Tensor) -> tf.Tensor:
-    """`(batch, vocab)` bool: exactly the ids top-p keeps, found without sorting the whole vocabulary.
-
-    Sorting thousands of logits per character is slow under XLA on a CPU. Non-negative float32 numbers order
-    like their int32 bit patterns, so 31 halvings of the bit range find the smallest kept probability: the
-    largest threshold whose ids still hold `top_p` of the mass. Ids tied at the threshold are kept lowest id
-    first while the mass before them stays below `top_p`, as the stable sort of the reference does.
-    """
-    bits = tf.bitcast(probabilities, tf.int32)  # (batch, vocab)
-    threshold = tf.zeros_like(bits[:, 0])  # (batch,): the ids at or above it hold ≥ top_p
-    for bit in range(30, -1, -1):  # every probability ≤ 1.0, whose bit pattern is below 2**30
-        trial = threshold + (1 << bit)
-        mass = tf.reduce_sum(tf.where(bits >= trial[:, None], probabilities, 0.0), axis=-1)  # (batch,)
-        threshold = tf.where(mass >= top_p, trial, threshold)
-    above, tied = bits > threshold[:, None], bits == threshold[:, None]
-    mass_above = tf.reduce_sum(tf.where(above, probabilities, 0.0), axis=-1, keepdims=True)  # (batch, 1)
-    tied_before = tf.math.cumsum(tf.cast(tied, probabilities.dtype), axis=-1, exclusive=True)  # lower tied ids
-    smallest = tf.bitcast(threshold, probabilities.dtype)[:, None]  # (batch, 1): the tied probability
-    return above | (tied & (mass_above + tied_before * smallest < top_p))
-
-
-def _compile_generation(model: keras.Model, step: StepFunction, top_k: int, nucleus: bool, scored: bool):
-    """Build the compiled prime-then-generate function for one model, top-n cut and top-p switch.
-
-    `scored` adds up each row's log-probability of the drawn ids under the raw logits; plain sampling skips it.
-    """
-    vocab_size = model.output_shape[-1]
-
-    def draw(logits, allowed, temperature, top_p, seed):
-        """One id per row: the rules of `next_char_probabilities`, in its order."""
-        logits = tf.where(allowed, logits, -np.inf) / temperature  # (batch, vocab): <unk> and masked ids out
-        if top_k < vocab_size:
-            logits, ids = tf.math.top_k(logits, k=top_k)  # (batch, top_k), most probable first
-            probabilities = tf.nn.softmax(logits)
-            if nucleus:  # already sorted: keep an id while the mass before it is below top_p
-                before = tf.math.cumsum(probabilities, axis=-1, exclusive=True)
-                probabilities = tf.where(before < top_p, probabilities, 0.0)
-            return tf.gather(ids, _draw(probabilities, seed)[:, None], batch_dims=1)[:, 0]  # (batch,)
-        probabilities = tf.nn.softmax(logits)  # (batch, vocab)
-        if nucleus:
-            probabilities = tf.where(_nucleus(probabilities, top_p), probabilities, 0.0)
-        return _draw(probabilities, seed)
-
-    @tf.function(jit_compile=True)
-    def generate(prime, prime_length, length, table, rows, temperature, top_p, seed):
-        def feed_prime(index, _, states):
-            return index + 1, *step(tf.gather(prime, index, axis=1), states)
-
-        batch_size = tf.shape(prime)[0]
-        logits = tf.zeros([batch_size, vocab_size])
-        _, logits, states = tf.while_loop(lambda index, *_: index < prime_length, feed_prime,
-                                          (tf.constant(0), logits, zero_states(model, batch_size)))
-
-        def generate_one(index, logits, states, buffer, total):
-            allowed = tf.gather(table, rows[index])  # (vocab,): this position's mask
-            next_ids = draw(logits, allowed, temperature, top_p, seed + tf.stack([0, index]))  # (batch,)
-            buffer = tf.tensor_scatter_nd_update(buffer, [[index]], next_ids[None, :])
-            if scored:  # log softmax of the drawn id: its logit minus the log of the normaliser
-                drawn = tf.gather(logits, next_ids[:, None], batch_dims=1)[:, 0]
-                total += drawn - tf.reduce_logsumexp(logits, axis=-1)
-            return index + 1, *step(next_ids, states), buffer, total
-
-        buffer = tf.zeros([tf.shape(rows)[0], batch_size], tf.int32)  # (capacity, batch)
-        *_, buffer, total = tf.while_loop(lambda index, *_: index < length, generate_one,
-                                          (tf.constant(0), logits, states, buffer, tf.zeros([batch_size])))
-        return tf.transpose(buffer), total  # (batch, capacity), (batch,)
-
-    return generate

@@ -17,9 +17,8 @@ from collections.abc import Callable
 from pathlib import Path
 
 import keras
-import tensorflow as tf
 
-from charrnn_lib import checkpoints
+from charrnn_lib import checkpoints, native
 from charrnn_lib.batches import count_batches, make_dataset, require_one_batch, split_train_validation
 from charrnn_lib.config import TrainConfig
 from charrnn_lib.errors import CheckpointError
@@ -45,9 +44,9 @@ class SoftmaxCrossEntropy(keras.losses.Loss):
         super().__init__(name=name, **kwargs)
 
     def call(self, y_true, y_pred):
-        targets = tf.cast(y_true, tf.int32)  # (batch, time); Keras hands targets over as floats
-        target_logits = tf.gather(y_pred, targets, batch_dims=2)  # (batch, time)
-        return tf.reduce_logsumexp(y_pred, axis=-1) - target_logits  # (batch, time) nats
+        targets = keras.ops.cast(y_true, "int32")  # (batch, time); Keras hands targets over as floats
+        target_logits = native.ops().target_logits(y_pred, targets)  # (batch, time)
+        return keras.ops.logsumexp(y_pred, axis=-1) - target_logits  # (batch, time) nats
 
 
 @dataclasses.dataclass(frozen=True)
@@ -122,7 +121,7 @@ def train(
             logger.warning("Validation tail (%d chars) is shorter than one batch; no validation loss will be reported.",
                            len(validation_ids))
 
-        if unroll and _gpu_visible():
+        if unroll and native.ops().gpu_visible():
             logger.warning("unroll=True keeps the LSTM off the fused cuDNN kernel, which is faster on a GPU; "
                            "train without it there.")
         model = build_model(config.architecture, converter.vocab_size, layout.num_seqs,
@@ -167,7 +166,11 @@ def train(
 
 def compile_for_training(model: keras.Model, config: TrainConfig, *, steps_per_execution: int = 1,
                          jit_compile: bool = False) -> None:
-    """Adam clipped by global norm (`grad_clip`) and the softmax cross-entropy, as `train` uses them."""
+    """Adam clipped by global norm (`grad_clip`) and the softmax cross-entropy, as `train` uses them.
+
+    `jit_compile` asks TensorFlow for XLA; on JAX the steps are always XLA-compiled (without it they run eagerly).
+    """
+    jit_compile = jit_compile or native.ops().eager_without_jit  # on JAX, XLA is how steps are compiled at all
     model.compile(optimizer=keras.optimizers.Adam(config.learning_rate, global_clipnorm=config.grad_clip),
                   loss=SoftmaxCrossEntropy(), steps_per_execution=steps_per_execution, jit_compile=jit_compile)
     model.optimizer.build(model.trainable_variables)
@@ -181,10 +184,6 @@ def steps_per_call(config: TrainConfig, n_batches: int, start_step: int, most: i
     aligned = math.gcd(config.log_every_n, config.save_every_n, config.max_steps, start_step)
     return max(size for size in range(1, min(aligned, most, n_batches) + 1)
                if aligned % size == 0 and n_batches % size <= n_batches * _MOST_PASS_TRIMMED)
-
-
-def _gpu_visible() -> bool:
-    return bool(tf.config.list_logical_devices("GPU"))
 
 
 def _converter_for(text: str, config: TrainConfig, run_dir: Path, previous: Path | None) -> TextConverter:
@@ -207,20 +206,13 @@ def _converter_for(text: str, config: TrainConfig, run_dir: Path, previous: Path
 class Validation:
     """The mean loss over the validation batches from a fresh state, leaving the carried training state as it was."""
 
-    def __init__(self, model: keras.Model, batches: tf.data.Dataset) -> None:
-        self.model, self.batches = model, batches
-        self._mean_loss = tf.function(self._mean_loss_graph)
-
-    def _mean_loss_graph(self, batches):
-        total, count = tf.constant(0.0), tf.constant(0.0)
-        for x, y in batches:  # (num_seqs, num_steps) each
-            total += self.model.loss(y, self.model(x, training=False))
-            count += 1.0
-        return total / count
+    def __init__(self, model: keras.Model, batches) -> None:
+        self.model, self.batches = model, batches  # batches: what make_dataset gives
+        self._mean_loss = native.ops().mean_loss(model)  # one compiled loop over the batches
 
     def __call__(self) -> float:
         with fresh_state(self.model):
-            return float(self._mean_loss(self.batches))
+            return self._mean_loss(self.batches)
 
 
 class ResetAtPassStart(keras.callbacks.Callback):

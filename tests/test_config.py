@@ -30,14 +30,6 @@ def test_flat_knobs_go_to_the_architecture_the_layout_or_the_run_and_the_setting
         config.architecture.lstm_size = 1
 
 
-def test_the_model_view_shows_the_architecture_and_the_layout_side_by_side_as_a_copy():
-    config = TrainConfig.from_knobs(num_seqs=8, lstm_size=16, validation_fraction=0.25)
-    view = config.model
-    assert (view.num_seqs, view.lstm_size, view.validation_fraction, view.cell) == (8, 16, 0.25, "lstm")
-    view.lstm_size = 1
-    assert config.architecture.lstm_size == 16
-
-
 @pytest.mark.parametrize("name", ["", " poem", "a/b", "..", ".", "run\\1", 3])
 def test_a_name_that_is_not_one_folder_name_is_refused(name):
     with pytest.raises(ConfigError, match="one folder name") as refused:

@@ -1,0 +1,245 @@
+"""The few pieces each Keras backend does its own way, in one place; everything else uses `keras.ops`.
+
+Keras fixes its backend when it is first imported (`KERAS_BACKEND`, TensorFlow by default), and `ops()` returns
+that backend's pieces: how batches are fed to `fit`, how the validation loss is computed in one compiled loop,
+how the sampler's loop is compiled with the model's weights, a stateless uniform draw and a float ↔ int32 bit
+cast (neither is in `keras.ops`), and whether a GPU is visible. Each framework is imported only by its own class.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import keras
+import numpy as np
+
+from charrnn_lib.batches import window_offsets
+
+
+class StreamWindows(keras.utils.PyDataset):
+    """Batches `start .. stop-1` of the stream windows as NumPy `(x, y)`, for backends without `tf.data`.
+
+    Batch `k` is window `k % n_batches` of the pass, cut on demand from one copy of the ids, as
+    `batches.make_dataset` describes; iterating it again starts again at `start` (validation reads it many times).
+    """
+
+    def __init__(self, ids: np.ndarray, num_seqs: int, num_steps: int, n_batches: int, start: int, stop: int) -> None:
+        super().__init__()
+        self.ids, self.num_steps, self.n_batches, self.start, self.stop = ids, num_steps, n_batches, start, stop
+        self.offsets = window_offsets(num_seqs, num_steps, n_batches)  # (num_seqs, num_steps + 1)
+
+    def __len__(self) -> int:
+        return self.stop - self.start
+
+    def __getitem__(self, index: int) -> tuple[np.ndarray, np.ndarray]:
+        columns = self.ids[self.offsets + ((self.start + index) % self.n_batches) * self.num_steps].astype(np.int32)
+        return columns[:, :-1], columns[:, 1:]  # x, y: (num_seqs, num_steps) each
+
+    def __iter__(self) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+        return (self[index] for index in range(len(self)))
+
+
+class _TensorFlow:
+    """`tf.data` feeding, `tf.function` compiling (XLA for the sampler), Philox draws."""
+
+    name = "tensorflow"
+    eager_without_jit = False  # jit_compile=False still compiles the steps into a graph (without XLA)
+
+    @staticmethod
+    def batches(ids: np.ndarray, num_seqs: int, num_steps: int, n_batches: int, start: int, stop: int):
+        import tensorflow as tf
+
+        stream = tf.constant(ids)  # (n_chars,)
+        offsets = tf.constant(window_offsets(num_seqs, num_steps, n_batches))  # (num_seqs, num_steps + 1)
+
+        def window(step):
+            columns = tf.cast(tf.gather(stream, offsets + (step % n_batches) * num_steps), tf.int32)
+            return columns[:, :-1], columns[:, 1:]  # x, y: (num_seqs, num_steps) each
+
+        # tf.data's autotuning starts threads that take a laptop's two cores from the training step (bench_train:
+        # some poetry rounds fell from 23k to 16k chars/s); one thread cutting one batch ahead keeps up.
+        options = tf.data.Options()
+        options.autotune.enabled = False
+        options.threading.private_threadpool_size = 1
+        return tf.data.Dataset.range(start, stop).map(window).prefetch(1).with_options(options)
+
+    @staticmethod
+    def target_logits(logits, targets):
+        """`logits[b, t, targets[b, t]]`: `(batch, time)`, by TF's batched gather (the loss's fast path on CPU)."""
+        import tensorflow as tf
+
+        return tf.gather(logits, targets, batch_dims=2)
+
+    @staticmethod
+    def mean_loss(model: keras.Model) -> Callable[[Any], float]:
+        import tensorflow as tf
+
+        @tf.function
+        def mean_loss(batches):
+            total, count = tf.constant(0.0), tf.constant(0.0)
+            for x, y in batches:  # (num_seqs, num_steps) each; the stateful layers carry the state in place
+                total += model.loss(y, model(x, training=False))
+                count += 1.0
+            return total / count
+
+        return lambda batches: float(mean_loss(batches))
+
+    @staticmethod
+    def compile_with_weights(model: keras.Model, function: Callable) -> Callable:
+        """`function` compiled by XLA; it reads `model`'s variables (captured by reference) at each call."""
+        import tensorflow as tf
+
+        return tf.function(function, jit_compile=True)
+
+    @staticmethod
+    def uniform(shape, seed, minval: float):
+        """Uniform float32 in [minval, 1) from a `(2,)` int32 seed: the same numbers for the same seed, any run."""
+        import tensorflow as tf
+
+        # Philox, not Threefry: XLA's Threefry hangs inside the loop when the width is a power of two.
+        return tf.random.stateless_uniform(shape, seed, minval=minval, maxval=1.0, alg="philox")
+
+    @staticmethod
+    def bitcast(values, dtype: str):
+        import tensorflow as tf
+
+        return tf.bitcast(values, dtype)
+
+    @staticmethod
+    def gpu_visible() -> bool:
+        import tensorflow as tf
+
+        return bool(tf.config.list_logical_devices("GPU"))
+
+
+class _Jax:
+    """NumPy batches, `jax.jit` compiling with the model's variables threaded through explicitly."""
+
+    name = "jax"
+    eager_without_jit = True  # jit_compile=False runs every step op by op, hundreds of times slower
+
+    batches = staticmethod(StreamWindows)
+
+    @staticmethod
+    def target_logits(logits, targets):
+        return keras.ops.take_along_axis(logits, targets[..., None], axis=-1)[..., 0]  # (batch, time)
+
+    @staticmethod
+    def mean_loss(model: keras.Model) -> Callable[[Any], float]:
+        import jax
+
+        @jax.jit
+        def batch_loss(trainable, non_trainable, x, y):
+            logits, non_trainable = model.stateless_call(trainable, non_trainable, x, training=False)
+            return model.loss(y, logits), non_trainable  # the carried state comes back in non_trainable
+
+        def mean_loss(batches) -> float:
+            trainable = [variable.value for variable in model.trainable_variables]
+            non_trainable = [variable.value for variable in model.non_trainable_variables]
+            losses = []
+            for x, y in batches:
+                loss, non_trainable = batch_loss(trainable, non_trainable, x, y)
+                losses.append(loss)
+            return float(np.mean(np.asarray(losses, dtype=np.float32)))
+
+        return mean_loss
+
+    @staticmethod
+    def compile_with_weights(model: keras.Model, function: Callable) -> Callable:
+        """`function` under `jax.jit`, with `model`'s variables passed in at each call (a jitted function would
+        otherwise keep the values they had when it was traced)."""
+        import jax
+
+        variables = model.variables
+
+        @jax.jit
+        def pure(values, *args):
+            with keras.StatelessScope(state_mapping=list(zip(variables, values, strict=True))):
+                return function(*args)
+
+        return lambda *args: pure([variable.value for variable in variables], *args)
+
+    @staticmethod
+    def uniform(shape, seed, minval: float):
+        import jax
+
+        key = jax.random.wrap_key_data(seed.astype("uint32"), impl="threefry2x32")
+        return jax.random.uniform(key, shape, minval=minval, maxval=1.0)
+
+    @staticmethod
+    def bitcast(values, dtype: str):
+        import jax
+
+        return jax.lax.bitcast_convert_type(values, dtype)
+
+    @staticmethod
+    def gpu_visible() -> bool:
+        import jax
+
+        return jax.default_backend() == "gpu"
+
+
+class _Torch:
+    """NumPy batches, eager steps (Keras' torch backend compiles nothing by default)."""
+
+    name = "torch"
+    eager_without_jit = False  # jit_compile=True would ask for torch.compile, which Keras marks experimental
+
+    batches = staticmethod(StreamWindows)
+
+    @staticmethod
+    def target_logits(logits, targets):
+        return keras.ops.take_along_axis(logits, targets[..., None], axis=-1)[..., 0]  # (batch, time)
+
+    @staticmethod
+    def mean_loss(model: keras.Model) -> Callable[[Any], float]:
+        import torch
+
+        def mean_loss(batches) -> float:
+            with torch.no_grad():
+                losses = [float(model.loss(y, model(x, training=False))) for x, y in batches]
+            return float(np.mean(losses))
+
+        return mean_loss
+
+    @staticmethod
+    def compile_with_weights(model: keras.Model, function: Callable) -> Callable:
+        """`function` as it is, run eagerly without recording gradients."""
+        import torch
+
+        def run(*args):
+            with torch.no_grad():
+                return function(*args)
+
+        return run
+
+    @staticmethod
+    def uniform(shape, seed, minval: float):
+        import torch
+
+        generator = torch.Generator(device=seed.device).manual_seed(int(seed[0]) * 2**32 + int(seed[1]))
+        draw = torch.rand(tuple(shape), generator=generator, device=seed.device)
+        return draw.clamp_min(minval)
+
+    @staticmethod
+    def bitcast(values, dtype: str):
+        import torch
+
+        return values.view({"int32": torch.int32, "float32": torch.float32}[dtype])
+
+    @staticmethod
+    def gpu_visible() -> bool:
+        import torch
+
+        return torch.cuda.is_available()
+
+
+_BACKENDS = {each.name: each for each in (_TensorFlow, _Jax, _Torch)}
+
+
+@functools.cache
+def ops() -> type[_TensorFlow] | type[_Jax] | type[_Torch]:
+    """The pieces of the backend Keras runs on (`keras.backend.backend()`)."""
+    return _BACKENDS[keras.backend.backend()]
