@@ -38,10 +38,17 @@ $(VENV)/.site-installed: pyproject.toml
 	$(BIN)/pip install --quiet -e ".[site]"
 	touch $@
 
+# JAX, so that make test runs the library on a second Keras backend (tests/test_backends.py); PyTorch is left to
+# `make install EXTRAS=cpu,dev,torch` (its default wheel brings CUDA, gigabytes CI does not need).
+$(VENV)/.jax-installed: pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet -e ".[jax]"
+	touch $@
+
 # Everything CI checks: lint, unit tests, exercise drift, bilingual lint, diagrams, nbval on the solutions, and the
 # browser checks (the site and every lesson in JupyterLab, in Chromium; skipped with a reason where it is missing).
 # --dist loadfile: nbval runs a notebook's cells in order in one kernel, so each notebook stays on one worker.
-test: install $(VENV)/.site-installed lint
+test: install $(VENV)/.site-installed $(VENV)/.jax-installed lint
 	CHARRNN_QUICK=1 CHARRNN_STRICT=1 $(BIN)/python -m pytest -n 2 --dist loadfile --nbval -rs --durations=15 tests notebooks/solutions
 
 # Open the course in JupyterLab: notebooks/exercises to learn, notebooks/solutions to teach. JupyterLab refuses to

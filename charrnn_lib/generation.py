@@ -74,7 +74,8 @@ def compile_generation(model: keras.Model, step: StepFunction, top_k: int, use_n
             probabilities = ops.ones_like(logits) if top_k == 1 else ops.softmax(logits)
             if use_nucleus:  # already sorted: keep an id while the mass before it is below top_p
                 probabilities = ops.where(exclusive_cumsum(probabilities) < top_p, probabilities, 0.0)
-            return ops.take_along_axis(ids, draw(probabilities, seed)[:, None], axis=1)[:, 0]  # (batch,)
+            drawn = ops.take_along_axis(ids, draw(probabilities, seed)[:, None], axis=1)[:, 0]  # (batch,)
+            return ops.cast(drawn, "int32")  # top_k's ids are int64 on PyTorch
         probabilities = ops.softmax(logits)  # (batch, vocab)
         if use_nucleus:
             probabilities = ops.where(nucleus(probabilities, top_p), probabilities, 0.0)

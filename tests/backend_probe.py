@@ -24,7 +24,7 @@ from charrnn_lib.training import ResetAtPassStart, compile_for_training, train
 # The copy task: the target at each position is the input three steps back. At a window's first three positions
 # that input lies in the previous window, so only a state carried across batches can get them right.
 LAG, VOCAB, NUM_SEQS, NUM_STEPS = 3, 8, 16, 4
-TRAIN_BATCHES, EVAL_BATCHES, PASSES = 400, 40, 3
+TRAIN_BATCHES, EVAL_BATCHES, PASSES = 400, 40, 8
 # A small natural-language text for the TF-vs-JAX comparison: every backend reads the same characters.
 TEXT = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")[:30000]
 COMPARISON = TrainConfig(name="compare", architecture=Architecture(lstm_size=32, num_layers=1, use_embedding=True,
