@@ -46,6 +46,7 @@ class _TensorFlow:
 
     name = "tensorflow"
     eager_without_jit = False  # jit_compile=False still compiles the steps into a graph (without XLA)
+    most_steps_per_execution = 1_000_000  # no limit of its own
 
     @staticmethod
     def batches(ids: np.ndarray, num_seqs: int, num_steps: int, n_batches: int, start: int, stop: int):
@@ -119,6 +120,7 @@ class _Jax:
 
     name = "jax"
     eager_without_jit = True  # jit_compile=False runs every step op by op, hundreds of times slower
+    most_steps_per_execution = 1_000_000
 
     batches = staticmethod(StreamWindows)
 
@@ -186,6 +188,7 @@ class _Torch:
 
     name = "torch"
     eager_without_jit = False  # jit_compile=True would ask for torch.compile, which Keras marks experimental
+    most_steps_per_execution = 1  # Keras refuses more on PyTorch
 
     batches = staticmethod(StreamWindows)
 

@@ -179,9 +179,11 @@ def compile_for_training(model: keras.Model, config: TrainConfig, *, steps_per_e
 def steps_per_call(config: TrainConfig, n_batches: int, start_step: int, most: int = STEPS_PER_EXECUTION) -> int:
     """The most steps per compiled call (≤ `most`) that land on every log, save and stop step and on pass starts.
 
-    A pass may lose its last few batches (at most 2 %) so that it holds a whole number of calls.
+    A pass may lose its last few batches (at most 2 %) so that it holds a whole number of calls. On PyTorch,
+    Keras runs one step per call.
     """
     aligned = math.gcd(config.log_every_n, config.save_every_n, config.max_steps, start_step)
+    most = min(most, native.ops().most_steps_per_execution)
     return max(size for size in range(1, min(aligned, most, n_batches) + 1)
                if aligned % size == 0 and n_batches % size <= n_batches * _MOST_PASS_TRIMMED)
 
