@@ -175,7 +175,9 @@ class _Jax:
             losses = []
             for x, y in batches:
                 loss, non_trainable = batch_loss(trainable, non_trainable, x, y)
-                losses.append(loss)
+                # Wait for each batch: with its rows split across simulated CPU devices, many queued calls left
+                # the devices' threads waiting on each other's all-reduce until XLA aborted (measured, 2 cores).
+                losses.append(float(loss))
             return float(np.mean(np.asarray(losses, dtype=np.float32)))
 
         return mean_loss
@@ -221,8 +223,18 @@ class _Jax:
         Inside it, the variables Keras creates are placed on the devices (the weights copied, the carried state
         split by rows), and `fit` splits each batch the same way; leaving it restores the distribution before.
         """
+        import jax
+
         if devices == 1:
             return contextlib.nullcontext()
+        if jax.process_count() > 1:  # each process would feed its own rows, and one alone write the run folder
+            raise ConfigError(
+                f"devices={devices} splits batches across the devices of one host; this is process "
+                f"{jax.process_index()} of {jax.process_count()} (jax.distributed), which the library does not train "
+                f"on yet; train on one host.",
+                f"devices={devices} 把批次分到同一台主机的多个设备上；当前是 {jax.process_count()} 个进程"
+                f"（jax.distributed）中的第 {jax.process_index()} 个，本库尚不支持这样训练；请在一台主机上训练。",
+            )
         visible = keras.distribution.list_devices()
         if len(visible) < devices:
             raise ConfigError(

@@ -15,6 +15,7 @@ import time
 from pathlib import Path
 
 import backend_probe  # the copy task and the comparison run, beside this file
+import jax
 import keras
 
 from charrnn_lib import native
@@ -57,10 +58,16 @@ def compare(out_dir: Path) -> None:
     train_from(out_dir / "start", halfway, DEVICES, max_steps=COMPARISON.max_steps // 2)
     for devices in (1, DEVICES):
         result[f"resumed_on_{devices}"] = train_from(halfway, out_dir / f"resumed_on_{devices}", devices)
+    result["distribution_after"] = repr(keras.distribution.distribution())  # the run's scope is left
     try:
         native.ops().data_parallel(DEVICES + 1)
     except ConfigError as error:
         result["too_many_devices"] = error.english
+    jax.process_count = lambda: 2  # as after jax.distributed.initialize() on two hosts
+    try:
+        native.ops().data_parallel(DEVICES)
+    except ConfigError as error:
+        result["several_hosts"] = error.english
     (out_dir / "result.json").write_text(json.dumps(result, indent=1))
 
 

@@ -60,8 +60,10 @@ def test_two_devices_validate_as_one_from_the_same_weights_and_resume_on_either(
     resumed_one, resumed_two = result["resumed_on_1"], result["resumed_on_2"]
     assert resumed_one["steps"] == resumed_two["steps"] == [25, 50, 75, 100]
     assert max(abs(a - b) for a, b in zip(resumed_one["val_loss"], resumed_two["val_loss"], strict=True)) < TOLERANCE
+    assert result["distribution_after"] == "None"
     assert "devices=3, but JAX sees 2" in result["too_many_devices"]
     assert "--xla_force_host_platform_device_count=3" in result["too_many_devices"]
+    assert "process 0 of 2 (jax.distributed)" in result["several_hosts"]
 
 
 @needs_jax
