@@ -47,11 +47,12 @@ def test_two_devices_validate_as_one_from_the_same_weights_and_resume_on_either(
     print(f"{'step':>5} {'1 device':>10} {'2 devices':>10}")
     for step, loss_one, loss_two in zip(one["steps"], one["val_loss"], two["val_loss"], strict=True):
         print(f"{step:>5} {loss_one:>10.6f} {loss_two:>10.6f}")
-    print(f"seconds: 1 device {one['seconds']:.1f}, 2 devices {two['seconds']:.1f}")
+    largest = max(abs(a - b) for a, b in zip(one["val_loss"], two["val_loss"], strict=True))
+    print(f"largest difference {largest:.1e}; seconds: 1 device {one['seconds']:.1f}, 2 devices {two['seconds']:.1f}")
     assert result["devices_visible"] == 2
     assert one["steps"] == two["steps"] == [25, 50, 75, 100]
-    assert max(abs(a - b) for a, b in zip(one["val_loss"], two["val_loss"], strict=True)) < TOLERANCE
-    assert two["val_loss"] == sorted(two["val_loss"], reverse=True)  # it learned: 3.40 → 3.08 nats measured
+    assert largest < TOLERANCE
+    assert two["val_loss"] == sorted(two["val_loss"], reverse=True)  # it learned
     assert two["val_loss"][-1] < two["val_loss"][0] - 0.2
     # Each device holds the carried state of its 4 of the 8 rows; on one device, one holds all 8.
     assert all(layout == {"devices": 2, "shard_shape": [4, 32]} for layout in two["state_layouts"])
