@@ -133,6 +133,10 @@ class TrainConfig:
     save_every_n: int = _knob(1000, "validate and save a checkpoint every n steps · 每 n 步验证并保存")
     log_every_n: int = _knob(10, "record the training loss every n steps · 每 n 步记录日志")
     seed: int | None = _knob(None, "random seed for a reproducible run · 随机种子", type=int)
+    # Data parallelism (keras.distribution, JAX only): the backend and the visible devices are checked when training
+    # starts (`native`), as they are facts of the machine, not of the settings.
+    devices: int = _knob(1, "split each batch's rows across this many devices (JAX) · 把每批的各行分到这么多个设备上"
+                            "（JAX）")
 
     def __post_init__(self) -> None:
         require_run_name(self.name)
@@ -145,6 +149,7 @@ class TrainConfig:
                                        log_every_n=self.log_every_n)
         require_keep_prob("train_keep_prob", self.train_keep_prob)
         require_switch("unigram_output_bias", self.unigram_output_bias)
+        require_rows_per_device(self.layout.num_seqs, self.devices)
         for knob, example in (("learning_rate", "the default is 0.005"), ("grad_clip", "the source material uses 5")):
             value = getattr(self, knob)
             if isinstance(value, bool) or not isinstance(value, (int, float)) or not value > 0:
@@ -255,6 +260,20 @@ def require_run_name(name: str) -> None:
             f"no spaces around it), got {name!r}; e.g. 'poem'.",
             f"name 会成为运行文件夹 model/<name>/，所以必须是单个文件夹名（不含 / 或 \\，不能是 . 或 ..，"
             f"前后不能有空格），收到 {name!r}；例如 'poem'。",
+        )
+
+
+def require_rows_per_device(num_seqs: int, devices: int) -> None:
+    """Refuse a device count that does not split the batch's rows evenly: each device trains whole rows."""
+    require_positive_whole_numbers(devices=devices)
+    if num_seqs % devices:
+        fit = max(count for count in range(1, devices + 1) if num_seqs % count == 0)
+        raise ConfigError(
+            f"num_seqs={num_seqs} rows cannot be split evenly across devices={devices}: each device trains whole "
+            f"rows (streams) and keeps their state; use num_seqs={num_seqs + devices - num_seqs % devices} or "
+            f"devices={fit}.",
+            f"num_seqs={num_seqs} 行无法平均分到 devices={devices} 个设备上：每个设备训练完整的行（文本流）并保存"
+            f"它们的隐状态；请用 num_seqs={num_seqs + devices - num_seqs % devices} 或 devices={fit}。",
         )
 
 

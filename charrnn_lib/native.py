@@ -3,11 +3,13 @@
 Keras fixes its backend when it is first imported (`KERAS_BACKEND`, TensorFlow by default), and `ops()` returns
 that backend's pieces: how batches are fed to `fit`, how the validation loss is computed in one compiled loop,
 how the sampler's loop is compiled with the model's weights, a stateless uniform draw and a float ↔ int32 bit
-cast (neither is in `keras.ops`), and whether a GPU is visible. Each framework is imported only by its own class.
+cast (neither is in `keras.ops`), whether a GPU is visible, and how a run splits its batches across devices
+(`keras.distribution`, JAX only). Each framework is imported only by its own class.
 """
 
 from __future__ import annotations
 
+import contextlib
 import functools
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -16,6 +18,7 @@ import keras
 import numpy as np
 
 from charrnn_lib.batches import window_offsets
+from charrnn_lib.errors import ConfigError
 
 
 class StreamWindows(keras.utils.PyDataset):
@@ -41,12 +44,43 @@ class StreamWindows(keras.utils.PyDataset):
         return (self[index] for index in range(len(self)))
 
 
+class RowsStayOnTheirDevices(keras.distribution.DataParallel):
+    """`DataParallel` that splits the carried state by rows as it splits the batch: a device keeps its rows' state.
+
+    `DataParallel` copies every variable to every device. The state a stateful RNN carries, `(num_seqs, units)`
+    (Keras names it `rnn_state`), belongs to the batch's rows: split like the batch, device k holds the state of
+    the rows it trains, and no step gathers the whole state onto every device. A state whose rows do not split
+    evenly (a batch-1 sampler built during training) is copied to every device, as the weights are.
+    """
+
+    def get_variable_layout(self, variable):
+        devices = self.device_mesh.shape[0]
+        if variable.name == "rnn_state" and len(variable.shape) > 1 and variable.shape[0] % devices == 0:
+            rows = (self.batch_dim_name, *[None] * (len(variable.shape) - 1))  # (num_seqs, units): rows split
+            return keras.distribution.TensorLayout(rows, self.device_mesh)
+        return super().get_variable_layout(variable)
+
+
+def one_device_only(devices: int) -> contextlib.AbstractContextManager:
+    """No distribution: the backends other than JAX refuse `devices > 1` (keras.distribution is JAX's)."""
+    if devices > 1:
+        backend = keras.backend.backend()
+        raise ConfigError(
+            f"devices={devices} splits batches across devices with keras.distribution, which this library runs on "
+            f"JAX only, and Keras runs on {backend}; set KERAS_BACKEND=jax before Python starts, or use devices=1.",
+            f"devices={devices} 通过 keras.distribution 把批次分到多个设备上，本库只在 JAX 上支持，而 Keras 当前"
+            f"使用 {backend}；请在启动 Python 前设置 KERAS_BACKEND=jax，或使用 devices=1。",
+        )
+    return contextlib.nullcontext()
+
+
 class _TensorFlow:
     """`tf.data` feeding, `tf.function` compiling (XLA for the sampler), Philox draws."""
 
     name = "tensorflow"
     eager_without_jit = False  # jit_compile=False still compiles the steps into a graph (without XLA)
     most_steps_per_execution = 1_000_000  # no limit of its own
+    data_parallel = staticmethod(one_device_only)  # Keras marks its TensorFlow distribution a prototype
 
     @staticmethod
     def batches(ids: np.ndarray, num_seqs: int, num_steps: int, n_batches: int, start: int, stop: int):
@@ -143,7 +177,9 @@ class _Jax:
             losses = []
             for x, y in batches:
                 loss, non_trainable = batch_loss(trainable, non_trainable, x, y)
-                losses.append(loss)
+                # Wait for each batch: with its rows split across simulated CPU devices, many queued calls left
+                # the devices' threads waiting on each other's all-reduce until XLA aborted (measured, 2 cores).
+                losses.append(float(loss))
             return float(np.mean(np.asarray(losses, dtype=np.float32)))
 
         return mean_loss
@@ -182,6 +218,37 @@ class _Jax:
 
         return jax.default_backend() == "gpu"
 
+    @staticmethod
+    def data_parallel(devices: int) -> contextlib.AbstractContextManager:
+        """The scope in which a run splits each batch's rows across the first `devices` devices (none for 1).
+
+        Inside it, the variables Keras creates are placed on the devices (the weights copied, the carried state
+        split by rows), and `fit` splits each batch the same way; leaving it restores the distribution before.
+        """
+        import jax
+
+        if devices == 1:
+            return contextlib.nullcontext()
+        if jax.process_count() > 1:  # each process would feed its own rows, and one alone write the run folder
+            raise ConfigError(
+                f"devices={devices} splits batches across the devices of one host; this is process "
+                f"{jax.process_index()} of {jax.process_count()} (jax.distributed), which the library does not train "
+                f"on yet; train on one host.",
+                f"devices={devices} 把批次分到同一台主机的多个设备上；当前是 {jax.process_count()} 个进程"
+                f"（jax.distributed）中的第 {jax.process_index()} 个，本库尚不支持这样训练；请在一台主机上训练。",
+            )
+        visible = keras.distribution.list_devices()
+        if len(visible) < devices:
+            raise ConfigError(
+                f"devices={devices}, but JAX sees {len(visible)} ({', '.join(visible)}); use devices={len(visible)} "
+                f"or fewer, or on a CPU simulate more with XLA_FLAGS=--xla_force_host_platform_device_count={devices} "
+                f"set before Python starts.",
+                f"devices={devices}，但 JAX 只看到 {len(visible)} 个设备（{', '.join(visible)}）；请用 "
+                f"devices={len(visible)} 或更少，或在 CPU 上于启动 Python 前设置 "
+                f"XLA_FLAGS=--xla_force_host_platform_device_count={devices} 来模拟更多设备。",
+            )
+        return RowsStayOnTheirDevices(devices=visible[:devices]).scope()
+
 
 class _Torch:
     """NumPy batches, eager steps (Keras' torch backend compiles nothing by default)."""
@@ -189,6 +256,7 @@ class _Torch:
     name = "torch"
     eager_without_jit = False  # jit_compile=True would ask for torch.compile, which Keras marks experimental
     most_steps_per_execution = 1  # Keras refuses more on PyTorch
+    data_parallel = staticmethod(one_device_only)  # keras.distribution has no PyTorch backend
 
     batches = staticmethod(StreamWindows)
 

@@ -103,9 +103,13 @@ def train(
     start, then faster steps for large LSTMs on CPU. Neither it nor `jit_compile` changes the weights, so a
     run may resume with either setting. XLA (`jit_compile`) is off by default: on CPU it trained no faster and
     cost 13-25 s of compilation; on a GPU it would keep Keras from the cuDNN kernel.
+
+    `config.devices > 1` (JAX only) splits each batch's rows across that many devices, each keeping the state of
+    its rows (`native`); the weights, the losses and the checkpoints are those of one device up to rounding.
     """
     run_dir = Path(run_dir) if run_dir is not None else Path("model") / config.name
-    with hold_run_folder(run_dir):  # one process per run folder: a second one stops here, changing nothing
+    # `devices > 1`: the model is built, restored and trained with each batch's rows split across the devices.
+    with native.ops().data_parallel(config.devices), hold_run_folder(run_dir):  # one process per run folder
         if config.seed is not None:
             keras.utils.set_random_seed(config.seed)
         previous = checkpoints.latest_checkpoint(run_dir) if resume else None
