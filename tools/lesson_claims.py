@@ -305,6 +305,62 @@ def lesson_5_quotes_the_char_rnn_runs_it_describes(lessons: Lessons) -> None:
     quoted_in_both(notebook, "char-result-md", "900", f"{runs['uniform guess'][0][0]:.1f}")
 
 
+# --- lessons 1 to 5, second reading: what the prose reads off the outputs around it ---
+def finished_bar(notebook: nbformat.NotebookNode, cell_id: str) -> tuple[int, int]:
+    """(steps, seconds) of a cell's finished Keras progress bar: "45/45 ━━━ 617s 14s/stage" gives (45, 617)."""
+    bar = re.sub(r"\x1b\[[0-9;]*m", "", output_text(notebook, cell_id))  # without the bar's colour codes
+    steps, seconds = re.findall(r"(\d+)/\1 ━+ (\d+)s ", bar)[-1]
+    return int(steps), int(seconds)
+
+
+@claim
+def lesson_1_quotes_the_numbers_a_one_hot_tang_character_takes(lessons: Lessons) -> None:
+    notebook = lessons.read("01_sequence_data.ipynb")
+    vocab_size = int(re.search(r"vocab_size=(\d+)", output_text(notebook, "converter")).group(1))
+    ratio = re.search(r"\(([\d,]+)×\)", output_text(notebook, "one-hot-cost")).group(1)
+    assert ratio == f"{vocab_size:,}"  # a float32 per id against one int32: vocab_size times the bytes
+    quoted_in_both(notebook, "one-hot-cost-md", f"{vocab_size:,}")  # "each character becomes 3,501 numbers"
+
+
+@claim
+def lesson_2_reads_the_continuity_of_its_rows_as_measured(lessons: Lessons) -> None:
+    notebook = lessons.read("02_minibatches.ipynb")
+    row_zero = result(notebook, "row-zero")
+    assert len(row_zero) == 3 * 8  # row 0 of "x[0] to x[1] to x[2]", windows of 8
+    english, _ = paragraphs(notebook, "live-grid-md")
+    assert "from `x[0]` to `x[1]` to `x[2]`" in english and "windows of 8" in english
+    assert result(notebook, "continuity") == 1.0  # "every row always continues"
+    assert result(notebook, "continuity-shortcut") == 0.0  # "no row ever does"
+    assert set(result(notebook, "shuffle-boundary").values()) == {0.0}  # the pass boundary breaks, shuffled or not
+    english, chinese = paragraphs(notebook, "shuffle-verdict-md")
+    assert "that step breaks without shuffling too" in english and "即使不打乱，那一步也是断开的" in chinese
+    shuffled_batches = result(notebook, "shuffle")["batches shuffled (fit's default)"]
+    assert float(shuffled_batches.split("%")[0]) < 1  # "Shuffling the *batches* breaks almost every step"
+
+
+@claim
+def lesson_3_quotes_the_weight_shapes_and_the_data_sizes_it_prints(lessons: Lessons) -> None:
+    notebook = lessons.read("03_rnn_from_scratch.ipynb")
+    shapes = result(notebook, "letter-models")
+    positions, letters = shapes["feed_forward"][0][0] // shapes["rnn"][0][0], shapes["rnn"][0][0]
+    quoted_in_both(notebook, "letter-train-md", str(shapes["feed_forward"][0][0]), str(letters))  # "80 rows", "8"
+    quoted_in_both(notebook, "feed-forward-md", f"{positions} × {letters}")  # "10 × 8 numbers"
+    (questions, _), _ = result(notebook, "chatbot-data")
+    english, chinese = paragraphs(notebook, "chatbot-md")
+    assert questions == 18 and "eighteen toy questions" in english and "十八个玩具问句" in chinese
+    tiny = result(notebook, "bptt-example")
+    assert abs(tiny["loss"] - tiny["ln(vocab_size)"]) < 0.01  # "its loss is close to ln V"
+
+
+@claim
+def lesson_3_says_how_long_the_scratch_rnn_trained_before_it_wrote(lessons: Lessons) -> None:
+    notebook = lessons.read("03_rnn_from_scratch.ipynb")
+    _, seconds = finished_bar(notebook, "train")
+    assert seconds < 60
+    english, chinese = paragraphs(notebook, "sample-result-md")
+    assert "in under a minute of training" in english and "不到一分钟的训练" in chinese
+
+
 # --- lesson 6 ---
 def state_table(notebook: nbformat.NotebookNode) -> dict[str, tuple[tuple[float, float, float], ...]]:
     """{training handling: ((mean, lowest, highest) read with the state carried, the same reset every window)}."""
