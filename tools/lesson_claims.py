@@ -361,6 +361,24 @@ def lesson_3_says_how_long_the_scratch_rnn_trained_before_it_wrote(lessons: Less
     assert "in under a minute of training" in english and "不到一分钟的训练" in chinese
 
 
+@claim
+def lesson_4_states_the_run_time_its_race_bar_shows(lessons: Lessons) -> None:
+    notebook = lessons.read("04_lstm_gru.ipynb")
+    stages, seconds = finished_bar(notebook, "race")
+    scores = recall_scores(notebook)
+    cells, ks = len(scores), len(scores["SimpleRNN"])
+    seeds = stages // (cells * ks)
+    assert stages == cells * seeds * ks and seeds == 3  # "over three seeds"
+    english, chinese = paragraphs(notebook, "race-md")
+    assert f"{stages} stages of training ({cells} cells × {seeds} seeds × {ks} values of k)" in english
+    assert f"共 {stages} 个训练阶段（{cells} 种单元 × {seeds} 个种子 × {ks} 个 k 值）" in chinese
+    minutes = round(seconds / 60)
+    for cell_id in ("title", "race-md"):
+        english, chinese = paragraphs(notebook, cell_id)
+        assert f"took {seconds} s (about {minutes} minutes)" in english, cell_id
+        assert f"{seconds} 秒（约 {minutes} 分钟" in chinese, cell_id
+
+
 # --- lesson 6 ---
 def state_table(notebook: nbformat.NotebookNode) -> dict[str, tuple[tuple[float, float, float], ...]]:
     """{training handling: ((mean, lowest, highest) read with the state carried, the same reset every window)}."""
