@@ -379,6 +379,55 @@ def lesson_4_states_the_run_time_its_race_bar_shows(lessons: Lessons) -> None:
         assert f"{seconds} 秒（约 {minutes} 分钟" in chinese, cell_id
 
 
+def decay_factors(notebook: nbformat.NotebookNode) -> dict[str, list[float]]:
+    """{layer: factor per step, one per seed} from the `decay-init` cell's `{'SimpleRNN(64)': array([…]), …}`."""
+    text = output_text(notebook, "decay-init")
+    return {name: numbers(re.search(rf"'{re.escape(name)}': array\(\[([^]]*)\]", text).group(1))
+            for name in ("SimpleRNN(64)", "LSTM(64)")}
+
+
+@claim
+def lesson_5_reads_the_powers_the_kernel_and_the_inputs_it_prints(lessons: Lessons) -> None:
+    notebook = lessons.read("05_gradients.ipynb")
+    text = output_text(notebook, "powers-values")
+    vanished, exploded = (float(re.search(rf"{base}\^50 = (\S+)", text).group(1)) for base in (r"0\.9", r"1\.1"))
+    english, chinese = paragraphs(notebook, "powers-md")
+    assert round(vanished, 3) == 0.005 and "half a percent" in english and "千分之五" in chinese
+    assert 100 < exploded < 200 and "more than a hundred" in english and "一百多倍" in chinese
+    assert set(numbers(output_text(notebook, "orthogonal"))) == {1.0}  # singular values and radius, all 1.000
+    english, chinese = paragraphs(notebook, "orthogonal-md")
+    assert "every singular value is 1, so ρ = 1" in english and "所有奇异值都等于 1，于是 ρ = 1" in chinese
+    rows, time, _ = result(notebook, "inputs")
+    english, chinese = paragraphs(notebook, "measure-md")
+    assert rows == 4 and f"four rows of {time} characters" in english and f"4 行文字，每行 {time} 个字符" in chinese
+
+
+@claim
+def lesson_5_reads_the_decay_of_the_fresh_layers_against_their_forget_gates(lessons: Lessons) -> None:
+    notebook = lessons.read("05_gradients.ipynb")
+    fresh = decay_factors(notebook)
+    simple_rnn = statistics.fmean(fresh["SimpleRNN(64)"])
+    assert -5.5 < 140 * math.log10(simple_rnn) < -4.5  # "about a hundred-thousandth (0.92 to the power 140)"
+    by_bias = result(notebook, "decay-forget")
+    assert by_bias["LSTM, b_f = 1"]["factor per step"] == fresh["LSTM(64)"]  # the Keras default, the same seeds
+    assert min(fresh["LSTM(64)"]) > 1 / (1 + math.exp(-1))  # the gradient "keeps more than" σ(1) ≈ 0.73
+    means = [statistics.fmean(by_bias[f"LSTM, b_f = {bias}"]["factor per step"]) for bias in (0, 1, 3)]
+    assert means == sorted(means)  # "section 4 moves the bias, and the factor per step moves with it"
+    english, chinese = paragraphs(notebook, "init-md")
+    assert "keeps more than that per step" in english and "梯度每步保留得比这更多" in chinese
+
+
+@claim
+def lesson_5_counts_the_char_rnn_models_it_trains(lessons: Lessons) -> None:
+    notebook = lessons.read("05_gradients.ipynb")
+    runs = [numbers(line.split("by seed", 1)[1].split(";")[0]) for line in
+            output_text(notebook, "char-describe").splitlines() if "last-50-step loss by seed" in line]
+    models = sum(len(losses) for losses in runs)  # full mode: one model per run and seed
+    english, chinese = paragraphs(notebook, "char-rnn-md")
+    assert f"train {models} small models in full mode" in english and f"训练 {models} 个小模型" in chinese
+    assert f"and {len(runs)} in quick mode" in english and f"快速模式下训练 {len(runs)} 个" in chinese  # one seed
+
+
 # --- lesson 6 ---
 def state_table(notebook: nbformat.NotebookNode) -> dict[str, tuple[tuple[float, float, float], ...]]:
     """{training handling: ((mean, lowest, highest) read with the state carried, the same reset every window)}."""
