@@ -305,6 +305,129 @@ def lesson_5_quotes_the_char_rnn_runs_it_describes(lessons: Lessons) -> None:
     quoted_in_both(notebook, "char-result-md", "900", f"{runs['uniform guess'][0][0]:.1f}")
 
 
+# --- lessons 1 to 5, second reading: what the prose reads off the outputs around it ---
+def finished_bar(notebook: nbformat.NotebookNode, cell_id: str) -> tuple[int, int]:
+    """(steps, seconds) of a cell's finished Keras progress bar: "45/45 ━━━ 617s 14s/stage" gives (45, 617)."""
+    bar = re.sub(r"\x1b\[[0-9;]*m", "", output_text(notebook, cell_id))  # without the bar's colour codes
+    steps, seconds = re.findall(r"(\d+)/\1 ━+ (\d+)s ", bar)[-1]
+    return int(steps), int(seconds)
+
+
+@claim
+def lesson_1_quotes_the_numbers_a_one_hot_tang_character_takes(lessons: Lessons) -> None:
+    notebook = lessons.read("01_sequence_data.ipynb")
+    vocab_size = int(re.search(r"vocab_size=(\d+)", output_text(notebook, "converter")).group(1))
+    ratio = re.search(r"\(([\d,]+)×\)", output_text(notebook, "one-hot-cost")).group(1)
+    assert ratio == f"{vocab_size:,}"  # a float32 per id against one int32: vocab_size times the bytes
+    quoted_in_both(notebook, "one-hot-cost-md", f"{vocab_size:,}")  # "each character becomes 3,501 numbers"
+
+
+@claim
+def lesson_2_reads_the_continuity_of_its_rows_as_measured(lessons: Lessons) -> None:
+    notebook = lessons.read("02_minibatches.ipynb")
+    row_zero = result(notebook, "row-zero")
+    assert len(row_zero) == 3 * 8  # row 0 of "x[0] to x[1] to x[2]", windows of 8
+    english, _ = paragraphs(notebook, "live-grid-md")
+    assert "from `x[0]` to `x[1]` to `x[2]`" in english and "windows of 8" in english
+    assert result(notebook, "continuity") == 1.0  # "every row always continues"
+    assert result(notebook, "continuity-shortcut") == 0.0  # "no row ever does"
+    assert set(result(notebook, "shuffle-boundary").values()) == {0.0}  # the pass boundary breaks, shuffled or not
+    english, chinese = paragraphs(notebook, "shuffle-verdict-md")
+    assert "that step breaks without shuffling too" in english and "即使不打乱，那一步也是断开的" in chinese
+    shuffled_batches = result(notebook, "shuffle")["batches shuffled (fit's default)"]
+    assert float(shuffled_batches.split("%")[0]) < 1  # "Shuffling the *batches* breaks almost every step"
+
+
+@claim
+def lesson_3_quotes_the_weight_shapes_and_the_data_sizes_it_prints(lessons: Lessons) -> None:
+    notebook = lessons.read("03_rnn_from_scratch.ipynb")
+    shapes = result(notebook, "letter-models")
+    positions, letters = shapes["feed_forward"][0][0] // shapes["rnn"][0][0], shapes["rnn"][0][0]
+    quoted_in_both(notebook, "letter-train-md", str(shapes["feed_forward"][0][0]), str(letters))  # "80 rows", "8"
+    quoted_in_both(notebook, "feed-forward-md", f"{positions} × {letters}")  # "10 × 8 numbers"
+    (questions, _), _ = result(notebook, "chatbot-data")
+    english, chinese = paragraphs(notebook, "chatbot-md")
+    assert questions == 18 and "eighteen toy questions" in english and "十八个玩具问句" in chinese
+    tiny = result(notebook, "bptt-example")
+    assert abs(tiny["loss"] - tiny["ln(vocab_size)"]) < 0.01  # "its loss is close to ln V"
+
+
+@claim
+def lesson_3_says_how_long_the_scratch_rnn_trained_before_it_wrote(lessons: Lessons) -> None:
+    notebook = lessons.read("03_rnn_from_scratch.ipynb")
+    _, seconds = finished_bar(notebook, "train")
+    assert seconds < 60
+    english, chinese = paragraphs(notebook, "sample-result-md")
+    assert "in under a minute of training" in english and "不到一分钟的训练" in chinese
+
+
+@claim
+def lesson_4_states_the_run_time_its_race_bar_shows(lessons: Lessons) -> None:
+    notebook = lessons.read("04_lstm_gru.ipynb")
+    stages, seconds = finished_bar(notebook, "race")
+    scores = recall_scores(notebook)
+    cells, ks = len(scores), len(scores["SimpleRNN"])
+    seeds = stages // (cells * ks)
+    assert stages == cells * seeds * ks and seeds == 3  # "over three seeds"
+    english, chinese = paragraphs(notebook, "race-md")
+    assert f"{stages} stages of training ({cells} cells × {seeds} seeds × {ks} values of k)" in english
+    assert f"共 {stages} 个训练阶段（{cells} 种单元 × {seeds} 个种子 × {ks} 个 k 值）" in chinese
+    minutes = round(seconds / 60)
+    for cell_id in ("title", "race-md"):
+        english, chinese = paragraphs(notebook, cell_id)
+        assert f"took {seconds} s (about {minutes} minutes)" in english, cell_id
+        assert f"{seconds} 秒（约 {minutes} 分钟" in chinese, cell_id
+
+
+def decay_factors(notebook: nbformat.NotebookNode) -> dict[str, list[float]]:
+    """{layer: factor per step, one per seed} from the `decay-init` cell's `{'SimpleRNN(64)': array([…]), …}`."""
+    text = output_text(notebook, "decay-init")
+    return {name: numbers(re.search(rf"'{re.escape(name)}': array\(\[([^]]*)\]", text).group(1))
+            for name in ("SimpleRNN(64)", "LSTM(64)")}
+
+
+@claim
+def lesson_5_reads_the_powers_the_kernel_and_the_inputs_it_prints(lessons: Lessons) -> None:
+    notebook = lessons.read("05_gradients.ipynb")
+    text = output_text(notebook, "powers-values")
+    vanished, exploded = (float(re.search(rf"{base}\^50 = (\S+)", text).group(1)) for base in (r"0\.9", r"1\.1"))
+    english, chinese = paragraphs(notebook, "powers-md")
+    assert round(vanished, 3) == 0.005 and "half a percent" in english and "千分之五" in chinese
+    assert 100 < exploded < 200 and "more than a hundred" in english and "一百多倍" in chinese
+    assert set(numbers(output_text(notebook, "orthogonal"))) == {1.0}  # singular values and radius, all 1.000
+    english, chinese = paragraphs(notebook, "orthogonal-md")
+    assert "every singular value is 1, so ρ = 1" in english and "所有奇异值都等于 1，于是 ρ = 1" in chinese
+    rows, time, _ = result(notebook, "inputs")
+    english, chinese = paragraphs(notebook, "measure-md")
+    assert rows == 4 and f"four rows of {time} characters" in english and f"4 行文字，每行 {time} 个字符" in chinese
+
+
+@claim
+def lesson_5_reads_the_decay_of_the_fresh_layers_against_their_forget_gates(lessons: Lessons) -> None:
+    notebook = lessons.read("05_gradients.ipynb")
+    fresh = decay_factors(notebook)
+    simple_rnn = statistics.fmean(fresh["SimpleRNN(64)"])
+    assert -5.5 < 140 * math.log10(simple_rnn) < -4.5  # "about a hundred-thousandth (0.92 to the power 140)"
+    by_bias = result(notebook, "decay-forget")
+    assert by_bias["LSTM, b_f = 1"]["factor per step"] == fresh["LSTM(64)"]  # the Keras default, the same seeds
+    assert min(fresh["LSTM(64)"]) > 1 / (1 + math.exp(-1))  # the gradient "keeps more than" σ(1) ≈ 0.73
+    means = [statistics.fmean(by_bias[f"LSTM, b_f = {bias}"]["factor per step"]) for bias in (0, 1, 3)]
+    assert means == sorted(means)  # "section 4 moves the bias, and the factor per step moves with it"
+    english, chinese = paragraphs(notebook, "init-md")
+    assert "keeps more than that per step" in english and "梯度每步保留得比这更多" in chinese
+
+
+@claim
+def lesson_5_counts_the_char_rnn_models_it_trains(lessons: Lessons) -> None:
+    notebook = lessons.read("05_gradients.ipynb")
+    runs = [numbers(line.split("by seed", 1)[1].split(";")[0]) for line in
+            output_text(notebook, "char-describe").splitlines() if "last-50-step loss by seed" in line]
+    models = sum(len(losses) for losses in runs)  # full mode: one model per run and seed
+    english, chinese = paragraphs(notebook, "char-rnn-md")
+    assert f"train {models} small models in full mode" in english and f"训练 {models} 个小模型" in chinese
+    assert f"and {len(runs)} in quick mode" in english and f"快速模式下训练 {len(runs)} 个" in chinese  # one seed
+
+
 # --- lesson 6 ---
 def state_table(notebook: nbformat.NotebookNode) -> dict[str, tuple[tuple[float, float, float], ...]]:
     """{training handling: ((mean, lowest, highest) read with the state carried, the same reset every window)}."""
