@@ -18,6 +18,7 @@ import re
 import statistics
 import traceback
 from collections.abc import Callable
+from datetime import datetime
 from pathlib import Path
 
 import nbformat
@@ -553,6 +554,115 @@ def lesson_10_quotes_the_line_position_units_it_found(lessons: Lessons) -> None:
     assert units["tang layer 1 hidden"][0] == 22 and "22" in cell(notebook, "l10-line-plot").source
     quoted_in_both(notebook, "l10-lines-read", "22", units["tang layer 1 hidden"][1],
                    units["anna layer 1 hidden"][1], units["anna layer 2 hidden"][1])
+
+
+# --- lessons 6 to 10, second reading: what their prose quotes beyond the claims above ----------------------------
+def execution_seconds(notebook: nbformat.NotebookNode, *cell_ids: str) -> float:
+    """How long the committed run took, from the execution times Jupyter keeps in each code cell's metadata: the
+    named cells added up, or with no name the whole notebook, from the first cell's start to the last one's end."""
+    def started_and_ended(each: nbformat.NotebookNode) -> tuple[datetime, datetime]:
+        timing = each.metadata["execution"]
+        return tuple(datetime.fromisoformat(timing[key].replace("Z", "+00:00"))  # Python 3.10 reads no "Z"
+                     for key in ("iopub.execute_input", "shell.execute_reply"))
+
+    if cell_ids:
+        return sum((end - start).total_seconds() for start, end in (started_and_ended(cell(notebook, each))
+                                                                    for each in cell_ids))
+    timed = [started_and_ended(each) for each in notebook.cells if "execution" in each.metadata]
+    return (timed[-1][1] - timed[0][0]).total_seconds()
+
+
+def quotes_time(notebook: nbformat.NotebookNode, cell_id: str, *, minutes: tuple[float, ...] = (),
+                seconds: tuple[float, ...] = ()) -> None:
+    """The prose gives each duration, rounded, in both languages: "about 16 minutes" and "约 16 分钟", "420 s" and
+    "420 秒"."""
+    english, chinese = by_language(notebook, cell_id)
+    for value, (unit, unit_zh) in [*((round(each / 60), ("minutes", "分钟")) for each in minutes),
+                                   *((round(each), ("s", "秒")) for each in seconds)]:
+        assert re.search(rf"(?<![\d.]){value} {unit}\b", english), f"{cell_id}: English does not say {value} {unit}"
+        assert f"{value} {unit_zh}" in chinese, f"{cell_id}: Chinese does not say {value} {unit_zh}"
+
+
+LESSON_6 = "06_anna_karnna.ipynb"
+
+
+@claim
+def lesson_6_quotes_the_vocabulary_and_the_two_baselines_it_counts(lessons: Lessons) -> None:
+    notebook = lessons.read(LESSON_6)
+    length, vocab_size, _ = result(notebook, "c0341cd5")
+    assert 1.9e6 < length < 2.1e6  # "about two million characters"
+    characters = vocab_size - 1  # <unk> takes the last id and never occurs in the novel
+    quoted_in_both(notebook, "3cc10253", str(vocab_size), str(characters))  # "the 78 ids (the 77 characters and <unk>)"
+    quoted_in_both(notebook, "aef396de", str(characters))
+    share = float(re.search(r"cover (\d+\.\d)%", output_text(notebook, "3d2e5663"))[1])
+    assert share > 200 / 3  # "more than two thirds"
+    bits = result(notebook, "546ad9e7")
+    quoted_in_each_language(notebook, "6a450922", str(vocab_size), f"{bits['uniform guess']:.1f}",
+                            f"{bits['character frequencies only']:.1f}")  # "log2 78 ≈ 6.3 bits", "about 4.5 bits"
+
+
+def demo_table(notebook: nbformat.NotebookNode) -> dict[str, tuple[int, int, float, float]]:
+    """Section 5's table: {"(a)" | "(b)" | "(c)" | "section": (parameters, training characters, training and
+    validation loss)}."""
+    rows = {}
+    for line in output_text(notebook, "5cc84e77").splitlines()[1:]:
+        title, parameters, characters, training, validation = re.fullmatch(
+            r"(.+?)\s+([\d,]+)\s+([\d,]+)\s+(\d+\.\d+)\s+(\d+\.\d+)\s+-?\d+\.\d+", line).groups()
+        rows[title.split()[0]] = (int(parameters.replace(",", "")), int(characters.replace(",", "")),
+                                  float(training), float(validation))
+    return rows
+
+
+@claim
+def lesson_6_quotes_the_sizes_and_reads_the_gaps_of_the_over_and_underfitting_runs(lessons: Lessons) -> None:
+    notebook = lessons.read(LESSON_6)
+    rows = demo_table(notebook)
+    (large, large_text, large_training, large_validation) = rows["(a)"]
+    (_, _, dropout_training, dropout_validation) = rows["(b)"]
+    (tiny, _, tiny_training, tiny_validation) = rows["(c)"]
+    (_, _, lesson_training, lesson_validation) = rows["section"]
+    quoted_in_both(notebook, "983847fd", f"{round(large, -3):,}", f"{round(tiny, -2):,}")  # "about 235,000", "3,400"
+    assert large_text == 6_000 * 3 // 4  # "a quarter of the slice is held out"
+    quoted_in_both(notebook, "afefc3be", f"{large_text:,}")
+    assert 0 < dropout_validation - dropout_training < large_validation - large_training  # "narrows ... cannot close"
+    assert abs(tiny_validation - tiny_training) < 0.1  # "(c) the two curves stay together"
+    assert tiny_validation - lesson_validation > 0.5  # "far above those of section 4"
+    assert lesson_training > lesson_validation  # "can show a training loss above its validation loss"
+
+
+@claim
+def lesson_6_compares_the_model_sizes_with_the_characters_of_the_novel_as_it_counts_them(lessons: Lessons) -> None:
+    notebook = lessons.read(LESSON_6)
+    length = result(notebook, "c0341cd5")[0]
+    english, chinese = paragraphs(notebook, "aa42f794")
+    training = int(length * 0.95)  # the pretrained run holds out the last 5%
+    assert f"{training / 1e6:.2f} million" in english and f"约 {training / 1e4:.0f} 万" in chinese
+    sizes = {int(size): int(parameters.replace(",", "")) for size, parameters, _ in
+             re.findall(r"(\d+)\s+([\d,]+)\s+(\d+\.\d)", output_text(notebook, "d6a4fc7a"))}
+    assert sizes[256] == int(re.search(r"total\s+([\d,]+)", output_text(notebook, "fddd68ff"))[1].replace(",", ""))
+    assert all(0.1 <= training / sizes[size] < 10 for size in (256, 512))  # "in the same order of magnitude"
+    assert 0.2 < sizes[256] / sizes[512] < 0.3  # "about a quarter of the parameters"
+
+
+@claim
+def lesson_6_says_how_the_pretrained_run_stopped_as_its_provenance_records(lessons: Lessons) -> None:
+    notebook = lessons.read(LESSON_6)
+    facts = result(notebook, "6e9370c2")
+    stopped = int(re.search(r"stopped by hand at step (\d+)", facts["stopped_because"])[1])
+    assert "still falling" in facts["stopped_because"]  # "with its validation loss still falling slowly"
+    quoted_in_both(notebook, "bd60b168", f"{stopped:,}", "1.45")
+    assert facts["val_loss"] <= 1.45  # the course's target, the dashed line
+
+
+@claim
+def lesson_6_states_the_run_times_of_its_committed_full_mode_run(lessons: Lessons) -> None:
+    notebook = lessons.read(LESSON_6)
+    state = execution_seconds(notebook, "state-code")
+    quotes_time(notebook, "8bdee084", minutes=(execution_seconds(notebook), state))
+    quotes_time(notebook, "state-md", minutes=(state,))
+    assert 60 <= execution_seconds(notebook, "3235f78d") <= 120  # section 4: "one to two minutes"
+    assert round(execution_seconds(notebook, "6eedf9a8") / 60) == 2  # section 5: "about two minutes"
+    assert 30 <= execution_seconds(notebook, "loop-compare-train", "loop-compare-code") <= 90  # "about a minute"
 
 
 @claim
