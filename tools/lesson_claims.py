@@ -665,6 +665,45 @@ def lesson_6_states_the_run_times_of_its_committed_full_mode_run(lessons: Lesson
     assert 30 <= execution_seconds(notebook, "loop-compare-train", "loop-compare-code") <= 90  # "about a minute"
 
 
+LESSON_7_TITLE, LESSON_7_TRAINING = "e1c0e9ff", "42857fdc"
+
+
+@claim
+def lesson_7_states_the_run_times_of_its_committed_full_mode_run(lessons: Lessons) -> None:
+    notebook = lessons.read(LESSON_7)
+    bar = re.sub(r"\x1b\[[0-9;]*m", "", output_text(notebook, "71826061"))
+    steps, first_seed = re.findall(r"(\d+)/\1 ━+ (\d+)s ", bar)[-1]  # the first seed's finished bar
+    assert steps == "1000"
+    training = execution_seconds(notebook, "71826061")
+    quotes_time(notebook, LESSON_7_TRAINING, minutes=(training,), seconds=(int(first_seed),))
+    quotes_time(notebook, LESSON_7_TITLE, minutes=(execution_seconds(notebook), training))
+
+
+@claim
+def lesson_7_quotes_its_vocabulary_the_pretrained_runs_corpus_and_its_shape_ratio(lessons: Lessons) -> None:
+    notebook = lessons.read(LESSON_7)
+    vocab_size = result(notebook, "f2d3b01c")[0]
+    quoted_in_both(notebook, LESSON_7_TRAINING, f"{vocab_size:,}")  # "predicts all 3,501 characters alike"
+    quoted_in_both(notebook, "82196fcf", f"{vocab_size:,}")
+    provenance = json.loads((REPOSITORY / "charrnn_lib" / "pretrained" / "tang" / "provenance.json")
+                            .read_text(encoding="utf-8"))
+    tang = int(re.search(r"\(([\d,]+) characters\)", provenance["corpus_note"])[1].replace(",", ""))
+    quoted_in_each_language(notebook, "79133e5d", f"{provenance['corpus_chars']:,}")  # its English names 春
+    assert 0.4 < provenance["corpus_chars"] / tang < 0.6  # "about half of tang"
+    share = result(notebook, "d560266b")["lines of 20-line samples"]
+    quoted_in_both(notebook, "477bb4c6", f"{100 * share:g}%", "90%")  # "100% ..., where the course asks for 90%"
+    assert share >= 0.9
+
+
+@claim
+def lesson_7_points_to_the_end_of_lesson_exercise_that_trains_without_the_unigram_bias(lessons: Lessons) -> None:
+    notebook = lessons.read(LESSON_7)
+    english, chinese = paragraphs(notebook, LESSON_7_TRAINING)
+    assert "exercise 1 at the end of this lesson" in english and "本课末尾的练习 1" in chinese
+    exercises = cell(notebook, "52513ccb").source
+    assert re.search(r"^1\. Train the lesson's model without `unigram_output_bias`", exercises, re.MULTILINE)
+
+
 @claim
 def lesson_7_quotes_the_shape_curve_of_its_three_seeds_as_it_ran(lessons: Lessons) -> None:
     notebook = lessons.read("07_ai_poetry.ipynb")
