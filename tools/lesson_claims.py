@@ -705,6 +705,29 @@ def lesson_7_points_to_the_end_of_lesson_exercise_that_trains_without_the_unigra
 
 
 @claim
+def lesson_8_quotes_the_characters_every_run_trains_and_what_they_are_worth(lessons: Lessons) -> None:
+    from charrnn_lib.config import BatchLayout
+
+    notebook = lessons.read("08_experiments.ipynb")
+    rows = experiment_rows(notebook)
+    [trained] = {int(row["chars trained"].replace(",", "")) for row in rows.values()}
+    quoted_in_both(notebook, "grid-intro", f"{trained:,}")
+    quoted_in_both(notebook, "reading", f"{trained:,}")
+    corpora = {}
+    for line in output_text(notebook, "load-corpora").splitlines()[1:]:
+        name, characters, distinct, _, unigram = line.split()
+        corpora[name] = (int(characters.replace(",", "")), int(distinct.replace(",", "")), float(unigram))
+    anna_training = corpora["anna"][0] * (1 - BatchLayout().validation_fraction)
+    assert 1 < trained / anna_training < 2  # "has seen its training text less than twice"
+    quoted_in_both(notebook, "reading", str(corpora["anna"][1]))  # "about 75 distinct characters"
+    assert corpora["anna"][1] < 100 and corpora["shakespeare"][1] < 100  # English: "fewer than a hundred"
+    for row in rows.values():  # the table's unigram baseline: lower only where <unk> merges characters
+        _, distinct, unigram = corpora[row["corpus"]]
+        table = float(row["unigram bpc"])
+        assert (0 < unigram - table < 0.2) if distinct > 3500 else abs(unigram - table) < 0.01, row["corpus"]
+
+
+@claim
 def lesson_7_quotes_the_shape_curve_of_its_three_seeds_as_it_ran(lessons: Lessons) -> None:
     notebook = lessons.read("07_ai_poetry.ipynb")
     ratios = result(notebook, "519eac02")  # {seed: {step: share of couplet-shaped lines}}
