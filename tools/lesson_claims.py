@@ -728,6 +728,24 @@ def lesson_8_quotes_the_characters_every_run_trains_and_what_they_are_worth(less
 
 
 @claim
+def lesson_9_quotes_the_rhyme_groups_it_counts(lessons: Lessons) -> None:
+    notebook = lessons.read("09_regulated_verse.ipynb")
+    level, oblique, _ = result(notebook, "c21e5cb1")
+    quoted_in_each_language(notebook, "1dcab9a6", str(level + oblique), str(level), str(oblique))
+    quoted_in_each_language(notebook, "exercise-1-md", str(level))
+    assert len(result(notebook, "evidence")) == 8  # "the evidence for eight characters"
+
+
+@claim
+def lesson_9_states_the_run_time_of_its_committed_full_mode_run(lessons: Lessons) -> None:
+    notebook = lessons.read("09_regulated_verse.ipynb")
+    passed = re.search(r"of ([\d,]+) constrained poems", output_text(notebook, "constrained-pass"))[1]
+    scored = 2 * int(passed.replace(",", ""))  # the constrained poems and as many free samples
+    quoted_in_each_language(notebook, "f3dfe209", f"{scored:,}")
+    quotes_time(notebook, "f3dfe209", minutes=(execution_seconds(notebook), execution_seconds(notebook, "cost")))
+
+
+@claim
 def lesson_7_quotes_the_shape_curve_of_its_three_seeds_as_it_ran(lessons: Lessons) -> None:
     notebook = lessons.read("07_ai_poetry.ipynb")
     ratios = result(notebook, "519eac02")  # {seed: {step: share of couplet-shaped lines}}
