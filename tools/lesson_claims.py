@@ -746,6 +746,27 @@ def lesson_9_states_the_run_time_of_its_committed_full_mode_run(lessons: Lessons
 
 
 @claim
+def lesson_10_quotes_the_size_of_the_states_it_reads(lessons: Lessons) -> None:
+    notebook = lessons.read(LESSON_10)
+    (layers, characters, units), _, _ = result(notebook, "l10-read")
+    english, chinese = paragraphs(notebook, "l10-inside-intro")
+    assert f"{layers} layers of {units} units" in english and f"{characters:,} characters" in english
+    assert f"{layers} 层、每层 {units} 个单元" in chinese and f"{characters:,} 个字符" in chinese
+    quoted_in_both(notebook, "l10-bridge", f"{layers} × {units}")
+    assert 60 < execution_seconds(notebook) < 180  # the title: a minute in quick mode, "a little more in full mode"
+
+
+@claim
+def lessons_6_to_10_show_only_diagrams_that_tools_make_assets_draws(lessons: Lessons) -> None:
+    shown = set()
+    for name in ("06_anna_karnna.ipynb", LESSON_7, "08_experiments.ipynb", "09_regulated_verse.ipynb", LESSON_10):
+        markdown = "\n".join(each.source for each in lessons.read(name).cells if each.cell_type == "markdown")
+        shown |= set(re.findall(r"\]\(\.\./\.\./assets/([^)]+)\)", markdown))
+    assert shown and all((REPOSITORY / "assets" / each).is_file() for each in shown), shown
+    assert "attention.svg" in cell(lessons.read(LESSON_10), "l10-bridge").source  # section 6 shows attention
+
+
+@claim
 def lesson_7_quotes_the_shape_curve_of_its_three_seeds_as_it_ran(lessons: Lessons) -> None:
     notebook = lessons.read("07_ai_poetry.ipynb")
     ratios = result(notebook, "519eac02")  # {seed: {step: share of couplet-shaped lines}}
