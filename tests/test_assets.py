@@ -36,7 +36,8 @@ def test_diagrams_carry_no_date_and_no_font_dependent_text(fresh):
 BILINGUAL = {"unrolled_rnn.svg": "按时间步展开", "one_hot_vs_embedding.svg": "独热编码", "lstm_cell.svg": "遗忘门",
              "char_rnn.svg": "长短期记忆网络", "sequence_tasks.svg": "多对一", "bptt_backward.svg": "前向计算",
              "lstm_gates.svg": "② 写入：加上经过门控的候选值", "gru_cell.svg": "重置门",
-             "gradient_highway.svg": "沿时间反向传播的梯度", "loss_cliff.svg": "裁剪后的一步：至多 θ"}
+             "gradient_highway.svg": "沿时间反向传播的梯度", "loss_cliff.svg": "裁剪后的一步：至多 θ",
+             "attention.svg": "注意力权重：分数的 softmax，和为 1"}
 
 
 def test_bilingual_diagrams_carry_the_chinese_outlines_of_the_course_font(fresh):
@@ -82,3 +83,14 @@ def test_batching_grid_shows_the_numbers_make_batches_returns():
     expected = [*ids, *np.concatenate([x[0], x[1], y[0], y[1]], axis=None)]
     assert numbers == [int(value) for value in expected]
     assert (y == x + 1).all()  # what the picture lets students see: y is x shifted by one
+
+
+def test_attention_weights_are_the_softmax_of_the_scores_drawn():
+    with make_assets.matplotlib.style.context(["default", make_assets.STYLE]):
+        figure = make_assets.draw_attention()
+    numbers = [float(text.get_text().replace("−", "-")) for text in figure.axes[0].texts
+               if text.get_text().replace("−", "-").replace(".", "").lstrip("-").isdigit()]
+    scores, weights = np.array(numbers[0::2]), np.array(numbers[1::2])  # each column: its score, then its weight
+    assert len(scores) == len(weights) == 5
+    np.testing.assert_allclose(weights, make_assets.apply_temperature(scores, 1.0), atol=0.005)
+    assert abs(weights.sum() - 1) <= 0.01 and weights.argmax() == scores.argmax()

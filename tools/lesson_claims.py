@@ -18,6 +18,7 @@ import re
 import statistics
 import traceback
 from collections.abc import Callable
+from datetime import datetime
 from pathlib import Path
 
 import nbformat
@@ -676,6 +677,216 @@ def lesson_10_quotes_the_line_position_units_it_found(lessons: Lessons) -> None:
     assert units["tang layer 1 hidden"][0] == 22 and "22" in cell(notebook, "l10-line-plot").source
     quoted_in_both(notebook, "l10-lines-read", "22", units["tang layer 1 hidden"][1],
                    units["anna layer 1 hidden"][1], units["anna layer 2 hidden"][1])
+
+
+# --- lessons 6 to 10, second reading: what their prose quotes beyond the claims above ----------------------------
+def execution_seconds(notebook: nbformat.NotebookNode, *cell_ids: str) -> float:
+    """How long the committed run took, from the execution times Jupyter keeps in each code cell's metadata: the
+    named cells added up, or with no name the whole notebook, from the first cell's start to the last one's end."""
+    def started_and_ended(each: nbformat.NotebookNode) -> tuple[datetime, datetime]:
+        timing = each.metadata["execution"]
+        return tuple(datetime.fromisoformat(timing[key].replace("Z", "+00:00"))  # Python 3.10 reads no "Z"
+                     for key in ("iopub.execute_input", "shell.execute_reply"))
+
+    if cell_ids:
+        return sum((end - start).total_seconds() for start, end in (started_and_ended(cell(notebook, each))
+                                                                    for each in cell_ids))
+    timed = [started_and_ended(each) for each in notebook.cells if "execution" in each.metadata]
+    return (timed[-1][1] - timed[0][0]).total_seconds()
+
+
+def quotes_time(notebook: nbformat.NotebookNode, cell_id: str, *, minutes: tuple[float, ...] = (),
+                seconds: tuple[float, ...] = ()) -> None:
+    """The prose gives each duration, rounded, in both languages: "about 16 minutes" and "约 16 分钟", "420 s" and
+    "420 秒"."""
+    english, chinese = by_language(notebook, cell_id)
+    for value, (unit, unit_zh) in [*((round(each / 60), ("minutes", "分钟")) for each in minutes),
+                                   *((round(each), ("s", "秒")) for each in seconds)]:
+        assert re.search(rf"(?<![\d.]){value} {unit}\b", english), f"{cell_id}: English does not say {value} {unit}"
+        assert f"{value} {unit_zh}" in chinese, f"{cell_id}: Chinese does not say {value} {unit_zh}"
+
+
+LESSON_6 = "06_anna_karnna.ipynb"
+
+
+@claim
+def lesson_6_quotes_the_vocabulary_and_the_two_baselines_it_counts(lessons: Lessons) -> None:
+    notebook = lessons.read(LESSON_6)
+    length, vocab_size, _ = result(notebook, "c0341cd5")
+    assert 1.9e6 < length < 2.1e6  # "about two million characters"
+    characters = vocab_size - 1  # <unk> takes the last id and never occurs in the novel
+    quoted_in_both(notebook, "3cc10253", str(vocab_size), str(characters))  # "the 78 ids (the 77 characters and <unk>)"
+    quoted_in_both(notebook, "aef396de", str(characters))
+    share = float(re.search(r"cover (\d+\.\d)%", output_text(notebook, "3d2e5663"))[1])
+    assert share > 200 / 3  # "more than two thirds"
+    bits = result(notebook, "546ad9e7")
+    quoted_in_each_language(notebook, "6a450922", str(vocab_size), f"{bits['uniform guess']:.1f}",
+                            f"{bits['character frequencies only']:.1f}")  # "log2 78 ≈ 6.3 bits", "about 4.5 bits"
+
+
+def demo_table(notebook: nbformat.NotebookNode) -> dict[str, tuple[int, int, float, float]]:
+    """Section 5's table: {"(a)" | "(b)" | "(c)" | "section": (parameters, training characters, training and
+    validation loss)}."""
+    rows = {}
+    for line in output_text(notebook, "5cc84e77").splitlines()[1:]:
+        title, parameters, characters, training, validation = re.fullmatch(
+            r"(.+?)\s+([\d,]+)\s+([\d,]+)\s+(\d+\.\d+)\s+(\d+\.\d+)\s+-?\d+\.\d+", line).groups()
+        rows[title.split()[0]] = (int(parameters.replace(",", "")), int(characters.replace(",", "")),
+                                  float(training), float(validation))
+    return rows
+
+
+@claim
+def lesson_6_quotes_the_sizes_and_reads_the_gaps_of_the_over_and_underfitting_runs(lessons: Lessons) -> None:
+    notebook = lessons.read(LESSON_6)
+    rows = demo_table(notebook)
+    (large, large_text, large_training, large_validation) = rows["(a)"]
+    (_, _, dropout_training, dropout_validation) = rows["(b)"]
+    (tiny, _, tiny_training, tiny_validation) = rows["(c)"]
+    (_, _, lesson_training, lesson_validation) = rows["section"]
+    quoted_in_both(notebook, "983847fd", f"{round(large, -3):,}", f"{round(tiny, -2):,}")  # "about 235,000", "3,400"
+    assert large_text == 6_000 * 3 // 4  # "a quarter of the slice is held out"
+    quoted_in_both(notebook, "afefc3be", f"{large_text:,}")
+    assert 0 < dropout_validation - dropout_training < large_validation - large_training  # "narrows ... cannot close"
+    assert abs(tiny_validation - tiny_training) < 0.1  # "(c) the two curves stay together"
+    assert tiny_validation - lesson_validation > 0.5  # "far above those of section 4"
+    assert lesson_training > lesson_validation  # "can show a training loss above its validation loss"
+
+
+@claim
+def lesson_6_compares_the_model_sizes_with_the_characters_of_the_novel_as_it_counts_them(lessons: Lessons) -> None:
+    notebook = lessons.read(LESSON_6)
+    length = result(notebook, "c0341cd5")[0]
+    english, chinese = paragraphs(notebook, "aa42f794")
+    training = int(length * 0.95)  # the pretrained run holds out the last 5%
+    assert f"{training / 1e6:.2f} million" in english and f"约 {training / 1e4:.0f} 万" in chinese
+    sizes = {int(size): int(parameters.replace(",", "")) for size, parameters, _ in
+             re.findall(r"(\d+)\s+([\d,]+)\s+(\d+\.\d)", output_text(notebook, "d6a4fc7a"))}
+    assert sizes[256] == int(re.search(r"total\s+([\d,]+)", output_text(notebook, "fddd68ff"))[1].replace(",", ""))
+    assert all(0.1 <= training / sizes[size] < 10 for size in (256, 512))  # "in the same order of magnitude"
+    assert 0.2 < sizes[256] / sizes[512] < 0.3  # "about a quarter of the parameters"
+
+
+@claim
+def lesson_6_says_how_the_pretrained_run_stopped_as_its_provenance_records(lessons: Lessons) -> None:
+    notebook = lessons.read(LESSON_6)
+    facts = result(notebook, "6e9370c2")
+    stopped = int(re.search(r"stopped by hand at step (\d+)", facts["stopped_because"])[1])
+    assert "still falling" in facts["stopped_because"]  # "with its validation loss still falling slowly"
+    quoted_in_both(notebook, "bd60b168", f"{stopped:,}", "1.45")
+    assert facts["val_loss"] <= 1.45  # the course's target, the dashed line
+
+
+@claim
+def lesson_6_states_the_run_times_of_its_committed_full_mode_run(lessons: Lessons) -> None:
+    notebook = lessons.read(LESSON_6)
+    state = execution_seconds(notebook, "state-code")
+    quotes_time(notebook, "8bdee084", minutes=(execution_seconds(notebook), state))
+    quotes_time(notebook, "state-md", minutes=(state,))
+    assert 60 <= execution_seconds(notebook, "3235f78d") <= 120  # section 4: "one to two minutes"
+    assert round(execution_seconds(notebook, "6eedf9a8") / 60) == 2  # section 5: "about two minutes"
+    assert 30 <= execution_seconds(notebook, "loop-compare-train", "loop-compare-code") <= 90  # "about a minute"
+
+
+LESSON_7_TITLE, LESSON_7_TRAINING = "e1c0e9ff", "42857fdc"
+
+
+@claim
+def lesson_7_states_the_run_times_of_its_committed_full_mode_run(lessons: Lessons) -> None:
+    notebook = lessons.read(LESSON_7)
+    bar = re.sub(r"\x1b\[[0-9;]*m", "", output_text(notebook, "71826061"))
+    steps, first_seed = re.findall(r"(\d+)/\1 ━+ (\d+)s ", bar)[-1]  # the first seed's finished bar
+    assert steps == "1000"
+    training = execution_seconds(notebook, "71826061")
+    quotes_time(notebook, LESSON_7_TRAINING, minutes=(training,), seconds=(int(first_seed),))
+    quotes_time(notebook, LESSON_7_TITLE, minutes=(execution_seconds(notebook), training))
+
+
+@claim
+def lesson_7_quotes_its_vocabulary_the_pretrained_runs_corpus_and_its_shape_ratio(lessons: Lessons) -> None:
+    notebook = lessons.read(LESSON_7)
+    vocab_size = result(notebook, "f2d3b01c")[0]
+    quoted_in_both(notebook, LESSON_7_TRAINING, f"{vocab_size:,}")  # "predicts all 3,501 characters alike"
+    quoted_in_both(notebook, "82196fcf", f"{vocab_size:,}")
+    provenance = json.loads((REPOSITORY / "charrnn_lib" / "pretrained" / "tang" / "provenance.json")
+                            .read_text(encoding="utf-8"))
+    tang = int(re.search(r"\(([\d,]+) characters\)", provenance["corpus_note"])[1].replace(",", ""))
+    quoted_in_each_language(notebook, "79133e5d", f"{provenance['corpus_chars']:,}")  # its English names 春
+    assert 0.4 < provenance["corpus_chars"] / tang < 0.6  # "about half of tang"
+    share = result(notebook, "d560266b")["lines of 20-line samples"]
+    quoted_in_both(notebook, "477bb4c6", f"{100 * share:g}%", "90%")  # "100% ..., where the course asks for 90%"
+    assert share >= 0.9
+
+
+@claim
+def lesson_7_points_to_the_end_of_lesson_exercise_that_trains_without_the_unigram_bias(lessons: Lessons) -> None:
+    notebook = lessons.read(LESSON_7)
+    english, chinese = paragraphs(notebook, LESSON_7_TRAINING)
+    assert "exercise 1 at the end of this lesson" in english and "本课末尾的练习 1" in chinese
+    exercises = cell(notebook, "52513ccb").source
+    assert re.search(r"^1\. Train the lesson's model without `unigram_output_bias`", exercises, re.MULTILINE)
+
+
+@claim
+def lesson_8_quotes_the_characters_every_run_trains_and_what_they_are_worth(lessons: Lessons) -> None:
+    from charrnn_lib.config import BatchLayout
+
+    notebook = lessons.read("08_experiments.ipynb")
+    rows = experiment_rows(notebook)
+    [trained] = {int(row["chars trained"].replace(",", "")) for row in rows.values()}
+    quoted_in_both(notebook, "grid-intro", f"{trained:,}")
+    quoted_in_both(notebook, "reading", f"{trained:,}")
+    corpora = {}
+    for line in output_text(notebook, "load-corpora").splitlines()[1:]:
+        name, characters, distinct, _, unigram = line.split()
+        corpora[name] = (int(characters.replace(",", "")), int(distinct.replace(",", "")), float(unigram))
+    anna_training = corpora["anna"][0] * (1 - BatchLayout().validation_fraction)
+    assert 1 < trained / anna_training < 2  # "has seen its training text less than twice"
+    quoted_in_both(notebook, "reading", str(corpora["anna"][1]))  # "about 75 distinct characters"
+    assert corpora["anna"][1] < 100 and corpora["shakespeare"][1] < 100  # English: "fewer than a hundred"
+    for row in rows.values():  # the table's unigram baseline: lower only where <unk> merges characters
+        _, distinct, unigram = corpora[row["corpus"]]
+        table = float(row["unigram bpc"])
+        assert (0 < unigram - table < 0.2) if distinct > 3500 else abs(unigram - table) < 0.01, row["corpus"]
+
+
+@claim
+def lesson_9_quotes_the_rhyme_groups_it_counts(lessons: Lessons) -> None:
+    notebook = lessons.read("09_regulated_verse.ipynb")
+    level, oblique, _ = result(notebook, "c21e5cb1")
+    quoted_in_each_language(notebook, "1dcab9a6", str(level + oblique), str(level), str(oblique))
+    quoted_in_each_language(notebook, "exercise-1-md", str(level))
+    assert len(result(notebook, "evidence")) == 8  # "the evidence for eight characters"
+
+
+@claim
+def lesson_9_states_the_run_time_of_its_committed_full_mode_run(lessons: Lessons) -> None:
+    notebook = lessons.read("09_regulated_verse.ipynb")
+    passed = re.search(r"of ([\d,]+) constrained poems", output_text(notebook, "constrained-pass"))[1]
+    scored = 2 * int(passed.replace(",", ""))  # the constrained poems and as many free samples
+    quoted_in_each_language(notebook, "f3dfe209", f"{scored:,}")
+    quotes_time(notebook, "f3dfe209", minutes=(execution_seconds(notebook), execution_seconds(notebook, "cost")))
+
+
+@claim
+def lesson_10_quotes_the_size_of_the_states_it_reads(lessons: Lessons) -> None:
+    notebook = lessons.read(LESSON_10)
+    (layers, characters, units), _, _ = result(notebook, "l10-read")
+    english, chinese = paragraphs(notebook, "l10-inside-intro")
+    assert f"{layers} layers of {units} units" in english and f"{characters:,} characters" in english
+    assert f"{layers} 层、每层 {units} 个单元" in chinese and f"{characters:,} 个字符" in chinese
+    quoted_in_both(notebook, "l10-bridge", f"{layers} × {units}")
+    assert 60 < execution_seconds(notebook) < 180  # the title: a minute in quick mode, "a little more in full mode"
+
+
+@claim
+def lessons_6_to_10_show_only_diagrams_that_tools_make_assets_draws(lessons: Lessons) -> None:
+    shown = set()
+    for name in ("06_anna_karnna.ipynb", LESSON_7, "08_experiments.ipynb", "09_regulated_verse.ipynb", LESSON_10):
+        markdown = "\n".join(each.source for each in lessons.read(name).cells if each.cell_type == "markdown")
+        shown |= set(re.findall(r"\]\(\.\./\.\./assets/([^)]+)\)", markdown))
+    assert shown and all((REPOSITORY / "assets" / each).is_file() for each in shown), shown
+    assert "attention.svg" in cell(lessons.read(LESSON_10), "l10-bridge").source  # section 6 shows attention
 
 
 @claim

@@ -6,8 +6,8 @@
 Symbols, numbers and code names stay as they are; words come in English with Chinese below, the Chinese
 drawn from the course's CJK font file (Noto Sans SC, PyPI pylopdf-fonts-zh-cn) and stored as outlines, so a
 diagram never depends on the fonts of the machine that shows it. The batching grid is drawn from
-`charrnn_lib.batches.make_batches` output and the sampling bars from `charrnn_lib.sample.apply_temperature`,
-so picture and code cannot drift.
+`charrnn_lib.batches.make_batches` output, and the sampling bars and the attention weights from
+`charrnn_lib.sample.apply_temperature`, so picture and code cannot drift.
 Bytes are stable for a given matplotlib version: fixed hash salt, no date, text drawn as paths.
 """
 
@@ -710,6 +710,66 @@ def draw_loss_cliff() -> Figure:
     return figure
 
 
+def draw_attention() -> Figure:
+    """One step of an RNN decoder with attention (Bahdanau et al., 2014): the decoder's previous state is scored
+    against every encoder state, softmax turns the scores into weights, and the weighted sum of the encoder states
+    is the context the step reads. The weights are `apply_temperature` (softmax) of the scores drawn."""
+    scores = np.array([0.3, 1.1, 2.4, 0.6, -0.5])  # made-up scores e_i, one per encoder state
+    weights = apply_temperature(scores, 1.0)  # (5,) the softmax: positive, summing to 1
+    figure, axes = canvas(16.8, 9.4)
+    columns = 1.3 + 1.45 * np.arange(len(scores))
+    levels = {"h": 1.9, "query": 2.62, "score": 3.25, "bar": 3.95, "sum": 7.2}
+    tallest, decoder, labels = 1.3, 14.0, columns[-1] + 0.85
+    sigma = (float(columns.mean()), levels["sum"])
+    for index, (x, score, weight) in enumerate(zip(columns, scores, weights, strict=True)):
+        box(axes, (x, levels["h"]), (0.95, 0.75), f"$h_{index + 1}$", HIDDEN, fontsize=15, fill=0.7)
+        if index:
+            arrow(axes, (x - 1.45 + 0.48, levels["h"]), (x - 0.48, levels["h"]), HIDDEN, width=1.6)
+        arrow(axes, (x, levels["h"] + 0.38), (x, levels["score"] - 0.28), MUTED)
+        axes.add_patch(Circle((x, levels["query"]), 0.07, facecolor=GATE, edgecolor="none", zorder=3))
+        box(axes, (x, levels["score"]), (0.95, 0.55), f"{score:.1f}".replace("-", "−"), GATE, fontsize=11, family=MONO)
+        arrow(axes, (x, levels["score"] + 0.28), (x, levels["bar"] - 0.02), MUTED, width=1.0)
+        height = tallest * weight / weights.max()
+        axes.add_patch(FancyBboxPatch((x - 0.3, levels["bar"]), 0.6, height, boxstyle="square,pad=0",
+                                      facecolor=tint(OUTPUT, 0.3), edgecolor=OUTPUT, linewidth=1.2))
+        axes.text(x, levels["bar"] + height + 0.06, f"{weight:.2f}", ha="center", va="bottom", fontsize=10.5,
+                  family=MONO)
+        # α_i h_i on its way to the sum: the thicker the line, the more of h_i the context takes
+        start = np.array([x, levels["bar"] + height + 0.42])
+        direction = (np.array(sigma) - start) / np.linalg.norm(np.array(sigma) - start)
+        arrow(axes, tuple(start), tuple(np.array(sigma) - 0.3 * direction), tint(OUTPUT, 0.15),
+              width=0.6 + 6.0 * weight)
+    # the query: the decoder's previous state, compared with every encoder state
+    line(axes, [(decoder, levels["query"]), (columns[0] - 0.55, levels["query"])], GATE, 1.6)
+    box(axes, (decoder, levels["h"]), (1.05, 0.75), "$s_{t-1}$", HIDDEN, fontsize=15, fill=0.7)
+    arrow(axes, (decoder, levels["h"] + 0.38), (decoder, levels["sum"] - 0.5), HIDDEN, width=1.6)
+    axes.add_patch(Circle((decoder, levels["query"]), 0.07, facecolor=GATE, edgecolor="none", zorder=3))
+    # the weighted sum is the context, which the decoder step reads with s_{t-1} and the previous character
+    operator(axes, sigma, "Σ", OUTPUT)
+    context = 9.3
+    arrow(axes, (sigma[0] + 0.28, levels["sum"]), (context - 0.5, levels["sum"]), OUTPUT, width=1.8)
+    box(axes, (context, levels["sum"]), (1.0, 0.75), "$c_t$", OUTPUT, fontsize=15, fill=0.7)
+    arrow(axes, (context + 0.5, levels["sum"]), (decoder - 1.15, levels["sum"]), OUTPUT, width=1.8)
+    box(axes, (decoder, levels["sum"]), (2.3, 1.0), "", HIDDEN, fill=0.7)
+    bilingual(axes, (decoder, levels["sum"]), "decoder step", "解码器的一步", fontsize=11)
+    arrow(axes, (decoder + 2.55, levels["sum"]), (decoder + 1.15, levels["sum"]), INPUT, width=1.6)
+    axes.text(decoder + 2.5, levels["sum"] + 0.15, "$y_{t-1}$", ha="right", va="bottom", fontsize=14)
+    arrow(axes, (decoder, levels["sum"] + 0.5), (decoder, 8.43), HIDDEN, width=1.6)
+    axes.text(decoder - 0.12, 8.0, "$s_t$", ha="right", va="center", fontsize=14)
+    box(axes, (decoder, 8.78), (0.85, 0.7), "$y_t$", OUTPUT, fontsize=15)
+    # what each row is
+    bilingual(axes, (labels, levels["score"]), "scores: $s_{t-1}$ against each $h_i$",
+              "注意力分数：查询与每个编码器隐状态比较", fontsize=10.5, ha="left", color=GATE)
+    bilingual(axes, (labels, levels["bar"] + 0.75), "weights: softmax of the scores, summing to 1",
+              "注意力权重：分数的 softmax，和为 1", fontsize=10.5, ha="left", color=OUTPUT)
+    bilingual(axes, (context, 6.2), "context $c_t = \\Sigma_i\\, \\alpha_i h_i$", "上下文变量：加权和", fontsize=10.5,
+              color=OUTPUT)
+    bilingual(axes, (float(columns.mean()), 0.95), "encoder states, one per input character",
+              "编码器的隐状态，每个输入字符一个", fontsize=10.5, color=MUTED)
+    bilingual(axes, (decoder, 0.95), "decoder state: the query", "解码器的隐状态：查询", fontsize=10.5, color=MUTED)
+    return figure
+
+
 DIAGRAMS: dict[str, Callable[[], Figure]] = {
     "snapshots_to_sequence.svg": draw_snapshots_to_sequence,
     "unrolled_rnn.svg": draw_unrolled_rnn,
@@ -724,6 +784,7 @@ DIAGRAMS: dict[str, Callable[[], Figure]] = {
     "gru_cell.svg": draw_gru_cell,
     "gradient_highway.svg": draw_gradient_highway,
     "loss_cliff.svg": draw_loss_cliff,
+    "attention.svg": draw_attention,
 }
 
 
