@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from charrnn_lib import checkpoints, training
+from charrnn_lib import checkpoints, native, training
 from charrnn_lib.batches import make_dataset, split_train_validation
 from charrnn_lib.config import TrainConfig
 from charrnn_lib.errors import CheckpointError, CorpusError
@@ -178,8 +178,13 @@ def test_steps_per_call_land_on_every_log_save_stop_and_pass_start(knobs, n_batc
     assert steps_per_call(tiny_config(**knobs), n_batches, start) == expected
 
 
+def test_steps_per_call_keeps_to_the_backends_limit(monkeypatch):
+    monkeypatch.setattr(native.ops(), "most_steps_per_execution", 1)  # PyTorch's: Keras refuses more there
+    assert steps_per_call(tiny_config(log_every_n=10, save_every_n=100, max_steps=1000), 100, 0) == 1
+
+
 def test_unroll_on_a_gpu_machine_warns_that_it_gives_up_cudnn(tmp_path, monkeypatch, caplog):
-    monkeypatch.setattr(training, "_gpu_visible", lambda: True)  # Keras itself still sees only the CPU
+    monkeypatch.setattr(native.ops(), "gpu_visible", staticmethod(lambda: True))  # Keras still sees only the CPU
     quick = tiny_config(max_steps=2, save_every_n=2, log_every_n=2)
     with caplog.at_level(logging.WARNING, logger="charrnn"):
         train(CYCLE, quick, tmp_path / "looped", verbose=0)
