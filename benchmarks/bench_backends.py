@@ -35,12 +35,6 @@ QUICK_ROUND_STEPS = {"poetry": 10, "anna": 10}
 
 def worker(kind: str, config_name: str, steps: int) -> None:
     """Train `steps` batches per line read from stdin; answer each with the round's seconds (stdout)."""
-    if kind.startswith("pytorch"):
-        # torch._dynamo before TensorFlow (common imports it): Adam imports it lazily, which crashes after TensorFlow.
-        import torch
-        import torch._dynamo
-
-        torch.set_num_threads(int(kind.split("-")[1]))
     import common
     import numpy as np
 
@@ -48,7 +42,10 @@ def worker(kind: str, config_name: str, steps: int) -> None:
     stream = np.random.default_rng(0).integers(0, config.vocab_size, size=steps * config.chars_per_batch + 1,
                                                dtype=np.int32)
     if kind.startswith("pytorch"):
+        import torch
         from torch_reference import TorchTrainer
+
+        torch.set_num_threads(int(kind.split("-")[1]))
 
         trainer = TorchTrainer(config)
         windows = stream[:-1].reshape(config.num_seqs, steps, config.num_steps).transpose(1, 0, 2)

@@ -20,6 +20,11 @@ from collections.abc import Callable, Sequence
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # before TensorFlow is imported anywhere
 
+try:  # PyTorch's optimizers import torch._dynamo on first use, which crashes (2.14) once TensorFlow is loaded
+    import torch._dynamo  # noqa: F401
+except ImportError:  # no PyTorch: its reference rows are skipped
+    pass
+
 import keras
 import numpy as np
 import tensorflow as tf

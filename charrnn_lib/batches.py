@@ -10,6 +10,7 @@ from collections.abc import Iterator
 
 import numpy as np
 
+from charrnn_lib import native
 from charrnn_lib.errors import CorpusError
 
 
@@ -61,13 +62,12 @@ def make_dataset(ids: np.ndarray, num_seqs: int, num_steps: int, *, n_batches: i
     number of windows; `n_batches` below the most the text gives shortens each pass (the streams get shorter).
     On TensorFlow it is a `tf.data.Dataset`; on JAX and PyTorch a `keras.utils.PyDataset` of NumPy arrays.
     """
-    from charrnn_lib import native
-
     ids = np.asarray(ids).reshape(-1)
     available = require_one_batch(len(ids), num_seqs, num_steps)
     n_batches = available if n_batches is None else min(n_batches, available)
     stop = n_batches if stop is None else stop
-    return native.ops().batches(ids, num_seqs, num_steps, n_batches, start, stop)
+    return native.ops().batches(ids, window_offsets(num_seqs, num_steps, n_batches), num_steps, n_batches, start,
+                                stop)
 
 
 def window_offsets(num_seqs: int, num_steps: int, n_batches: int) -> np.ndarray:

@@ -250,6 +250,18 @@ class SamplingSettings:
                               f"未知的采样设置 {unknown[0]!r}；可用的有：{'、'.join(SAMPLING_KNOBS)}。")
         return dataclasses.replace(self, **changes)
 
+@dataclasses.dataclass(frozen=True)
+class PoemSettings:
+    """How `poet.compose` chooses among candidates (the sampling itself is `SamplingSettings`)."""
+
+    candidates: int = _knob(8, "poems sampled for each one printed; the most likely that copies no training couplet "
+                               "and repeats no more characters than real poems is kept · 每首诗的候选数：取其中模型"
+                               "最认可、不抄袭、不多重复字的一首", type=int)
+
+    def __post_init__(self) -> None:
+        require_positive_whole_numbers(candidates=self.candidates)
+
+
 
 def require_run_name(name: str) -> None:
     """Refuse a run name that is not one folder name: it becomes the folder `model/<name>/`."""

@@ -17,7 +17,6 @@ from typing import Any
 import keras
 import numpy as np
 
-from charrnn_lib.batches import window_offsets
 from charrnn_lib.errors import ConfigError
 
 
@@ -28,10 +27,11 @@ class StreamWindows(keras.utils.PyDataset):
     `batches.make_dataset` describes; iterating it again starts again at `start` (validation reads it many times).
     """
 
-    def __init__(self, ids: np.ndarray, num_seqs: int, num_steps: int, n_batches: int, start: int, stop: int) -> None:
+    def __init__(self, ids: np.ndarray, offsets: np.ndarray, num_steps: int, n_batches: int, start: int,
+                 stop: int) -> None:
         super().__init__()
         self.ids, self.num_steps, self.n_batches, self.start, self.stop = ids, num_steps, n_batches, start, stop
-        self.offsets = window_offsets(num_seqs, num_steps, n_batches)  # (num_seqs, num_steps + 1)
+        self.offsets = offsets  # (num_seqs, num_steps + 1): batch 0's windows
 
     def __len__(self) -> int:
         return self.stop - self.start
@@ -83,11 +83,11 @@ class _TensorFlow:
     data_parallel = staticmethod(one_device_only)  # Keras marks its TensorFlow distribution a prototype
 
     @staticmethod
-    def batches(ids: np.ndarray, num_seqs: int, num_steps: int, n_batches: int, start: int, stop: int):
+    def batches(ids: np.ndarray, offsets: np.ndarray, num_steps: int, n_batches: int, start: int, stop: int):
         import tensorflow as tf
 
         stream = tf.constant(ids)  # (n_chars,)
-        offsets = tf.constant(window_offsets(num_seqs, num_steps, n_batches))  # (num_seqs, num_steps + 1)
+        offsets = tf.constant(offsets)  # (num_seqs, num_steps + 1): batch 0's windows
 
         def window(step):
             columns = tf.cast(tf.gather(stream, offsets + (step % n_batches) * num_steps), tf.int32)

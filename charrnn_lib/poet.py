@@ -27,7 +27,7 @@ import numpy as np
 
 from charrnn_lib import poetry, prosody
 from charrnn_lib.atomic import atomic_path
-from charrnn_lib.config import SamplingSettings, require_positive_whole_numbers
+from charrnn_lib.config import PoemSettings, SamplingSettings, require_positive_whole_numbers
 from charrnn_lib.errors import ConfigError
 from charrnn_lib.han import HAN, HAN_CHARACTERS
 from charrnn_lib.position_masks import PositionMasks
@@ -46,20 +46,6 @@ OPENING_SETTINGS = SamplingSettings(top_n=None, top_p=None, temperature=1.0)
 REPEAT_LIMITS = {"wujue": 0, "qijue": 0, "wulv": 0, "qilv": 1}
 _LINE = f"([{HAN_CHARACTERS}]{{5}}|[{HAN_CHARACTERS}]{{7}})"
 _COUPLET = re.compile(f"{_LINE}，{_LINE}。")
-
-
-@dataclasses.dataclass(frozen=True)
-class PoemSettings:
-    """How `compose` chooses among candidates (the sampling itself is `SamplingSettings`)."""
-
-    candidates: int = dataclasses.field(default=8, metadata={
-        "help": "poems sampled for each one printed; the most likely that copies no training couplet and repeats "
-                "no more characters than real poems is kept · 每首诗的候选数：取其中模型最认可、"
-                "不抄袭、不多重复字的一首",
-        "type": int})
-
-    def __post_init__(self) -> None:
-        require_positive_whole_numbers(candidates=self.candidates)
 
 
 @dataclasses.dataclass(frozen=True)

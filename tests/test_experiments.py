@@ -29,6 +29,7 @@ from charrnn_lib.lessons.experiments import (
     summarize_over_seeds,
     unigram_bits_per_character,
 )
+from charrnn_lib.lessons.notebook import english_only_texts
 from charrnn_lib.model import build_char_rnn
 
 TEXTS = {"cycle": "abcdefghij\n" * 40, "pairs": "ab" * 300}  # 440 and 600 characters of self-made text
@@ -242,7 +243,9 @@ def test_plot_shows_one_bar_per_setting_at_the_mean_ratio_with_the_seed_range():
     whiskers = [collection.get_segments()[0] for collection in ax.collections]  # only settings with several seeds
     assert [sorted(np.round([point[0] for point in whisker], 3)) for whisker in whiskers] == [[0.5, 0.6], [0.9, 1.0]]
     legend = [text.get_text() for text in ax.get_legend().get_texts()]
-    assert {"baseline", "lstm_size", "corpus", "unigram bpc (no context) · 一元 bpc（不看上下文）"} == set(legend)
+    assert set(legend) == {"baseline · 基线", "lstm_size", "corpus · 语料库",
+                           "unigram bpc (no context) · 一元 bpc（不看上下文）"}
+    assert not english_only_texts(figure)  # a knob name is an identifier; the plain words carry their Chinese
 
 
 def test_plot_refuses_no_results():

@@ -2,9 +2,9 @@ import numpy as np
 import pytest
 
 from charrnn_lib import poet, prosody
-from charrnn_lib.config import SamplingSettings, TrainConfig
+from charrnn_lib.config import PoemSettings, SamplingSettings, TrainConfig
 from charrnn_lib.errors import ConfigError
-from charrnn_lib.poet import CoupletIndex, PoemSettings, compose, repeated_characters
+from charrnn_lib.poet import CoupletIndex, compose, repeated_characters
 from charrnn_lib.position_masks import PositionMasks
 from charrnn_lib.sample import Sampler
 from charrnn_lib.training import train

@@ -1,6 +1,6 @@
 """`charrnn poem`: poems that follow a 格律 pattern and rhyme, each printed with its 平仄 marks underneath.
 
-The sampling flags are `SamplingSettings`' fields and `--candidates` is `poet.PoemSettings`', as for `charrnn sample`.
+The sampling flags are `SamplingSettings`' fields and `--candidates` is `PoemSettings`', as for `charrnn sample`.
 """
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ import argparse
 from typing import TYPE_CHECKING
 
 from charrnn_lib.cli.options import add_settings_flags, add_weights_arguments
-from charrnn_lib.config import SAMPLING_KNOBS, SamplingSettings
+from charrnn_lib.config import SAMPLING_KNOBS, PoemSettings, SamplingSettings
 
 if TYPE_CHECKING:
     from charrnn_lib import poet, prosody
@@ -19,8 +19,6 @@ DEFAULT_POET = "tang"  # the pretrained run `charrnn poem` uses when no model is
 
 def add_poem_parser(subparsers: argparse._SubParsersAction) -> None:
     """Add the `poem` subcommand to the main CLI."""
-    from charrnn_lib.poet import PoemSettings
-
     poem = subparsers.add_parser(
         "poem", help="Write regulated verse (格律) · 按格律作诗",
         description="Sample 五言 or 七言 poems whose tones and rhyme follow a regulated pattern, enforced while "
@@ -55,7 +53,7 @@ def poems_from_args(args: argparse.Namespace) -> tuple[prosody.Pattern, list[poe
 
     pattern = prosody.Pattern(args.form, args.pattern, args.first_line_rhymed)
     settings = SamplingSettings.from_controls(**{knob: getattr(args, knob) for knob in SAMPLING_KNOBS})
-    poem_settings = poet.PoemSettings(args.candidates)
+    poem_settings = PoemSettings(args.candidates)
     sampler = sampler_from_args(args)
     return pattern, poet.compose(
         sampler, pattern, num_samples=args.num_samples, rhyme_group=args.rhyme, title=args.title,

@@ -33,6 +33,8 @@ VISIBLE_CHARACTERS = {" ": "␣", "\n": "\\n", "\t": "\\t", "\r": "\\r"}
 MAX_ANNOTATED_CELLS = 600  # above this, a batching grid is too small to read numbers in its cells
 PERPLEXITY_AXIS_OFFSET = 1.2  # where the perplexity axis sits, in widths of the plot from its left edge
 MAX_EXAMPLE_LINE = 40  # characters of an example line the corpus overview shows before cutting it with `…`
+# Experiment groups that are words rather than knob names, as the legend of `plot_experiments` shows them.
+GROUP_LABELS = {"baseline": "baseline · 基线", "corpus": "corpus · 语料库"}
 TRAINING_LOSS, VALIDATION_LOSS = "training loss · 训练损失", "validation loss · 验证损失"
 
 
@@ -285,7 +287,7 @@ def plot_experiments(results: Sequence[Any], *, ax: Axes | None = None) -> Figur
     for summary, y in zip(rows, positions, strict=True):
         group = groups.index(summary.group)
         ax.barh(y, summary.mean_ratio, color=PALETTE[group % len(PALETTE)], alpha=0.8,
-                label=None if group in labelled else summary.group)
+                label=None if group in labelled else GROUP_LABELS.get(summary.group, summary.group))
         labelled.add(group)
         ratios = [result.bpc_ratio for result in results
                   if (result.setting, result.corpus) == (summary.setting, summary.corpus)]
