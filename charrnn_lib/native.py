@@ -149,18 +149,22 @@ class _TensorFlow:
         return bool(tf.config.list_logical_devices("GPU"))
 
 
-class _Jax:
-    """NumPy batches, `jax.jit` compiling with the model's variables threaded through explicitly."""
-
-    name = "jax"
-    eager_without_jit = True  # jit_compile=False runs every step op by op, hundreds of times slower
-    most_steps_per_execution = 1_000_000
+class _NumPyFed:
+    """What JAX and PyTorch share: NumPy batches (no `tf.data`) and the loss's target pick in `keras.ops`."""
 
     batches = staticmethod(StreamWindows)
 
     @staticmethod
     def target_logits(logits, targets):
         return keras.ops.take_along_axis(logits, targets[..., None], axis=-1)[..., 0]  # (batch, time)
+
+
+class _Jax(_NumPyFed):
+    """NumPy batches, `jax.jit` compiling with the model's variables threaded through explicitly."""
+
+    name = "jax"
+    eager_without_jit = True  # jit_compile=False runs every step op by op, hundreds of times slower
+    most_steps_per_execution = 1_000_000
 
     @staticmethod
     def mean_loss(model: keras.Model) -> Callable[[Any], float]:
@@ -250,19 +254,13 @@ class _Jax:
         return RowsStayOnTheirDevices(devices=visible[:devices]).scope()
 
 
-class _Torch:
+class _Torch(_NumPyFed):
     """NumPy batches, eager steps (Keras' torch backend compiles nothing by default)."""
 
     name = "torch"
     eager_without_jit = False  # jit_compile=True would ask for torch.compile, which Keras marks experimental
     most_steps_per_execution = 1  # Keras refuses more on PyTorch
     data_parallel = staticmethod(one_device_only)  # keras.distribution has no PyTorch backend
-
-    batches = staticmethod(StreamWindows)
-
-    @staticmethod
-    def target_logits(logits, targets):
-        return keras.ops.take_along_axis(logits, targets[..., None], axis=-1)[..., 0]  # (batch, time)
 
     @staticmethod
     def mean_loss(model: keras.Model) -> Callable[[Any], float]:
