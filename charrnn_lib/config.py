@@ -250,6 +250,7 @@ class SamplingSettings:
                               f"未知的采样设置 {unknown[0]!r}；可用的有：{'、'.join(SAMPLING_KNOBS)}。")
         return dataclasses.replace(self, **changes)
 
+
 @dataclasses.dataclass(frozen=True)
 class PoemSettings:
     """How `poet.compose` chooses among candidates (the sampling itself is `SamplingSettings`)."""
@@ -260,7 +261,6 @@ class PoemSettings:
 
     def __post_init__(self) -> None:
         require_positive_whole_numbers(candidates=self.candidates)
-
 
 
 def require_run_name(name: str) -> None:

@@ -56,7 +56,7 @@ def nucleus(probabilities, top_p):
 
 
 def compile_generation(model: keras.Model, step: StepFunction, top_k: int, use_nucleus: bool,
-                       scored: bool = False) -> Callable:
+                       scored: bool) -> Callable:
     """The compiled prime-then-generate function for one model, top-n cut and top-p switch.
 
     `generate(prime (batch, P), prime_length, length, table (masks, vocab), rows (capacity,), temperature, top_p,

@@ -74,13 +74,18 @@ def one_device_only(devices: int) -> contextlib.AbstractContextManager:
     return contextlib.nullcontext()
 
 
-class _TensorFlow:
+class _Backend:
+    """What a backend has unless it says otherwise: no limit of its own on steps per call, one device only."""
+
+    most_steps_per_execution = 1_000_000
+    data_parallel = staticmethod(one_device_only)  # keras.distribution: JAX's (a prototype on TensorFlow)
+
+
+class _TensorFlow(_Backend):
     """`tf.data` feeding, `tf.function` compiling (XLA for the sampler), Philox draws."""
 
     name = "tensorflow"
     eager_without_jit = False  # jit_compile=False still compiles the steps into a graph (without XLA)
-    most_steps_per_execution = 1_000_000  # no limit of its own
-    data_parallel = staticmethod(one_device_only)  # Keras marks its TensorFlow distribution a prototype
 
     @staticmethod
     def batches(ids: np.ndarray, offsets: np.ndarray, num_steps: int, n_batches: int, start: int, stop: int):
@@ -149,7 +154,7 @@ class _TensorFlow:
         return bool(tf.config.list_logical_devices("GPU"))
 
 
-class _NumPyFed:
+class _NumPyFed(_Backend):
     """What JAX and PyTorch share: NumPy batches (no `tf.data`) and the loss's target pick in `keras.ops`."""
 
     batches = staticmethod(StreamWindows)
@@ -164,7 +169,6 @@ class _Jax(_NumPyFed):
 
     name = "jax"
     eager_without_jit = True  # jit_compile=False runs every step op by op, hundreds of times slower
-    most_steps_per_execution = 1_000_000
 
     @staticmethod
     def mean_loss(model: keras.Model) -> Callable[[Any], float]:
@@ -260,7 +264,6 @@ class _Torch(_NumPyFed):
     name = "torch"
     eager_without_jit = False  # jit_compile=True would ask for torch.compile, which Keras marks experimental
     most_steps_per_execution = 1  # Keras refuses more on PyTorch
-    data_parallel = staticmethod(one_device_only)  # keras.distribution has no PyTorch backend
 
     @staticmethod
     def mean_loss(model: keras.Model) -> Callable[[Any], float]:
