@@ -152,7 +152,7 @@ def compose(sampler: Sampler, pattern: prosody.Pattern, *, num_samples: int = 1,
                 f"The vocabulary has fewer than {MIN_RHYME_CHOICES} rhyming characters in every 平声 group; name "
                 "one group to rhyme in (--rhyme).",
                 f"词表中每个平声韵部可作韵脚的字都少于 {MIN_RHYME_CHOICES} 个；请指定一个韵部（--rhyme）。")
-        groups = list(rng.choice(list(choices), size=num_samples, p=list(choices.values())))
+        groups = [str(group) for group in rng.choice(list(choices), size=num_samples, p=list(choices.values()))]
     titles = [title] * num_samples if title is not None else \
         _write_titles(sampler, num_samples, settings, rng) if titled else [""] * num_samples
     masks = {group: poetry.regulated_masks(sampler.converter, poetry.FormRequest(pattern, group, acrostic, strict),

@@ -95,6 +95,7 @@ def test_composed_poems_follow_the_pattern_vary_their_rhyme_and_refuse_copies(ta
     assert all(prosody.check_poem(poem.text, pattern).passed for poem in poems)
     assert len({poem.rhyme_group for poem in poems}) >= 4  # drawn as often as Tang poems rhyme in each group
     assert all(poem.rhyme_group in poet.rhyme_choices(tang) for poem in poems)
+    assert all(type(poem.rhyme_group) is str for poem in poems)  # a plain str, as Poem declares (not np.str_)
     assert len({poem.text[:2] for poem in poems}) == 12  # openings drawn widely, none used twice in a call
     assert all(poem.title == "" and poem.log_likelihood < 0 for poem in poems)
     assert np.mean([repeated_characters(poem.text) for poem in poems]) <= 0.36  # real 五绝's mean
