@@ -8,8 +8,9 @@ PyTorch model gets a copy, checked to give the same logits), after the same 5-ch
 the top 5 at temperature 1, interleaved round by round. The library generates 500 characters per call; the
 slow per-character loops are timed on fewer characters (see the table), which does not change their
 characters per second. Batched generation makes 32 poems of 500 characters at once from the same prime.
-Two more library rows measure what its other rules cost: top-p 0.9 over the whole vocabulary (no top-n, so
-every step sorts all the logits), and the top 5 under a 20-position mask (格律-style decoding).
+Two more library rows measure what its other rules cost: top-p 0.9 over the whole vocabulary (no top-n: one
+draw from all the ids, drawn again when it falls outside the nucleus), and the top 5 under a 20-position mask
+(格律-style decoding).
 """
 
 from __future__ import annotations
@@ -206,7 +207,7 @@ def sample_section(config: SeedConfig, plan: Plan, rounds: int, ceiling: common.
     prefix = f"sample/{config.name}"
     report.ratio(f"{prefix}/vs-predict", per_round_ratios(library.rates, by_key["vs-predict"].rates),
                  "library sampler ÷ per-char model.predict (chars/s)", "≥ 1000")
-    for variant, what in _VARIANTS.items():  # masks should cost nothing; top-p's bisection over the vocab does
+    for variant, what in _VARIANTS.items():  # what a mask and top-p cost
         report.ratio(f"{prefix}/{variant}-vs-plain", per_round_ratios(by_key[f"library-{variant}"].rates,
                                                                       library.rates),
                      f"library sampler with {what} ÷ plain top {TOP_N} (chars/s)",

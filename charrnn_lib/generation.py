@@ -18,20 +18,64 @@ from charrnn_lib.model import StepFunction, zero_states
 ops = keras.ops
 
 
+TINY = 1e-30  # the smallest uniform draw: keeps every draw's target a normal float32, far from zero
+ATTEMPTS = 8  # top-p draws from the whole distribution before the exact fallback (at top_p 0.9: 1 in 10**8)
+BLOCK = 64  # ids per block of the two-level inverse-CDF search
+
+
 def draw(weights, seed):
     """One index per row of `weights` `(batch, n)`, with probability proportional to its weight (0: never).
 
-    The exponential race: with E_i ~ Exp(1), argmin E_i / w_i is index i with probability w_i / Σw. Under XLA
-    on a CPU it is much faster than a categorical draw (about half a millisecond per step over thousands of ids).
+    The exponential race: with E_i ~ Exp(1), argmin E_i / w_i is index i with probability w_i / Σw. It takes one
+    random number per id, which over thousands of ids costs more than the LSTM step (`inverse_cdf` takes one per
+    row). It stays for the plain draws because the poems measured in the README (the judge, the blind reading)
+    were drawn with it, and a seed must keep writing them; top-p draws use `inverse_cdf`.
     """
     uniform = native.ops().uniform(ops.shape(weights), seed, minval=float(np.finfo(np.float32).tiny))
     return ops.cast(ops.argmin(-ops.log(uniform) / weights, axis=-1), "int32")  # (batch,)
+
+
+def inverse_cdf(weights, uniform):
+    """One index per row of `weights` `(batch, vocab)`: the id whose stretch of the running total holds `uniform`
+    `(batch,)` in (0, 1) times the total, so id i comes with probability w_i / Σw (0: never).
+
+    Thousands of random numbers per character (the race) cost more under XLA on a CPU than the whole LSTM step;
+    one number and two short searches do not: first the block of `BLOCK` ids whose running total reaches the
+    target, then the id inside it.
+    """
+    vocab = weights.shape[-1]
+    blocks = ops.reshape(ops.pad(weights, [[0, 0], [0, -vocab % BLOCK]]), (-1, -(-vocab // BLOCK), BLOCK))
+    sums = ops.sum(blocks, axis=-1)  # (batch, blocks)
+    ends = ops.cumsum(sums, axis=-1)
+    target = uniform * ends[:, -1]  # (batch,): in (0, total]
+    block = first_reaching(ends, sums, target)  # (batch,)
+    start = ops.take_along_axis(ends - sums, block[:, None], axis=1)  # (batch, 1): the total before the block
+    inside = ops.take_along_axis(blocks, block[:, None, None], axis=1)[:, 0]  # (batch, BLOCK)
+    return block * BLOCK + first_reaching(start + ops.cumsum(inside, axis=-1), inside, target)
+
+
+def first_reaching(ends, weights, target):
+    """`(batch,)`: the first position of positive weight whose running total `ends` reaches `target`, or the last
+    of positive weight where rounding leaves every total short of it; never one of weight 0."""
+    position = ops.arange(ends.shape[-1])
+    reaching = ops.where(ends >= target[:, None], 2 * ends.shape[-1] - position, position)  # first reaching ranks top
+    return ops.cast(ops.argmax(ops.where(weights > 0, reaching, -1), axis=-1), "int32")
 
 
 def exclusive_cumsum(values):
     """Along the last axis, the sum of the values before each one (0 for the first)."""
     summed = ops.cumsum(values, axis=-1)
     return ops.concatenate([ops.zeros_like(summed[:, :1]), summed[:, :-1]], axis=-1)
+
+
+def kept_by_nucleus(probabilities, ids, top_p):
+    """`(batch,)` bool: whether top-p keeps each row's id — whether the mass before it, in the reference's order
+    (most probable first, tied ids lowest first), is below `top_p`. One pass over the vocabulary."""
+    own = ops.take_along_axis(probabilities, ids[:, None], axis=1)  # (batch, 1)
+    above = ops.sum(ops.where(probabilities > own, probabilities, 0.0), axis=-1)
+    lower_ids = ops.arange(probabilities.shape[-1])[None, :] < ids[:, None]
+    tied_before = ops.sum(ops.cast((probabilities == own) & lower_ids, probabilities.dtype), axis=-1)
+    return above + tied_before * own[:, 0] < top_p
 
 
 def nucleus(probabilities, top_p):
@@ -53,6 +97,27 @@ def nucleus(probabilities, top_p):
     tied_before = exclusive_cumsum(ops.cast(tied, probabilities.dtype))  # how many lower ids are tied
     smallest = native.ops().bitcast(threshold, "float32")[:, None]  # (batch, 1): the tied probability
     return above | (tied & (mass_above + tied_before * smallest < top_p))
+
+
+def draw_nucleus(probabilities, top_p, seed, attempts: int = ATTEMPTS):
+    """One id per row from the top-p nucleus of `probabilities` `(batch, vocab)`, by rejection.
+
+    Draw from the whole distribution and keep the id if the nucleus holds it, else draw again: a kept id is a draw
+    from the nucleus, renormalised, exactly. The nucleus holds at least `top_p` of the mass, so at top_p 0.9 one
+    draw in ten is redrawn, and a step costs about one `inverse_cdf` instead of the 31 passes of `nucleus`.
+    Rows still unkept after `attempts` draws (rare unless top_p is small) draw from `nucleus`, also exactly.
+    """
+    uniforms = native.ops().uniform((ops.shape(probabilities)[0], attempts + 1), seed, minval=TINY)
+
+    def redraw(attempt, drawn, kept):
+        candidate = inverse_cdf(probabilities, ops.take(uniforms, attempt, axis=1))
+        return attempt + 1, ops.where(kept, drawn, candidate), kept | kept_by_nucleus(probabilities, candidate, top_p)
+
+    unkept = ops.zeros((ops.shape(probabilities)[0],), "bool")
+    _, drawn, kept = ops.while_loop(lambda attempt, _, kept: (attempt < attempts) & ~ops.all(kept), redraw,
+                                    (ops.convert_to_tensor(0), ops.zeros_like(unkept, "int32"), unkept))
+    return ops.cond(ops.all(kept), lambda: drawn, lambda: ops.where(
+        kept, drawn, inverse_cdf(ops.where(nucleus(probabilities, top_p), probabilities, 0.0), uniforms[:, -1])))
 
 
 def compile_generation(model: keras.Model, step: StepFunction, top_k: int, use_nucleus: bool,
@@ -77,9 +142,7 @@ def compile_generation(model: keras.Model, step: StepFunction, top_k: int, use_n
             drawn = ops.take_along_axis(ids, draw(probabilities, seed)[:, None], axis=1)[:, 0]  # (batch,)
             return ops.cast(drawn, "int32")  # top_k's ids are int64 on PyTorch
         probabilities = ops.softmax(logits)  # (batch, vocab)
-        if use_nucleus:
-            probabilities = ops.where(nucleus(probabilities, top_p), probabilities, 0.0)
-        return draw(probabilities, seed)
+        return draw_nucleus(probabilities, top_p, seed) if use_nucleus else draw(probabilities, seed)
 
     def generate(prime, prime_length, length, table, rows, temperature, top_p, seed):
         batch_size = ops.shape(prime)[0]
