@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import importlib.util
+import os
 import re
 import shutil
 import subprocess
@@ -63,6 +65,27 @@ def test_versions_outside_the_tested_range_are_warned_about():
     found = notebook.environment_warnings(report)
     assert [english.split()[0] for english, _ in found] == ["Python", "TensorFlow"]
     assert all("outside the tested range" in english and chinese for english, chinese in found)
+
+
+def test_another_backends_version_is_reported_under_its_name_and_not_held_to_tensorflows_range():
+    report = notebook.EnvironmentReport(python="3.11.7", tensorflow="0.10.2", keras="3.15.1", accelerator="CPU only",
+                                        quick=True, seed=42, cjk_font="Noto Sans SC", backend="jax")
+    assert " · JAX 0.10.2 · " in str(report) and "TensorFlow" not in str(report)
+    assert notebook.environment_warnings(report) == []
+
+
+@pytest.mark.skipif(importlib.util.find_spec("jax") is None, reason='jax is not installed (pip install ".[jax]")')
+def test_setup_on_jax_names_jax_and_lets_no_tensorflow_notice_through():
+    """In a process of its own: Keras fixes its backend at import. Keras' set_random_seed starts TensorFlow when it
+    is installed, even on JAX; its start-up notices must stay held back there as on TensorFlow."""
+    code = "from charrnn_lib.lessons import notebook; notebook.setup()"
+    env = {**os.environ, "KERAS_BACKEND": "jax", "CHARRNN_QUICK": "1", "PYTHONWARNINGS": "always"}
+    env.pop("TF_CPP_MIN_LOG_LEVEL", None)
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=300,
+                            cwd=TESTS.parent, check=False)
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert " · JAX " in result.stdout and "TensorFlow" not in result.stdout, result.stdout
+    assert "outside the tested range" not in result.stderr and "oneDNN" not in result.stderr, result.stderr
 
 
 def test_setup_registers_the_packaged_cjk_font_as_the_fallback_after_dejavu_sans(capsys):

@@ -59,12 +59,18 @@ MATH = re.compile(r"\$[^$]*\$")
 IDENTIFIER = re.compile(r"[A-Z][A-Z0-9]*s?|[A-Z]?[a-z]+[A-Z][A-Za-z0-9]*|\S*[\d_\-.=()\[\]{}<>^/]\S*")
 LOWERCASE_NAMES = frozenset({"tanh", "sigmoid", "softmax", "relu", "exp", "log", "ln", "argmax", "logits", "bpc",
                              "dh_next"})
+# How the report names each Keras backend's framework.
+FRAMEWORK_NAMES = {"tensorflow": "TensorFlow", "jax": "JAX", "torch": "PyTorch"}
 DATA_TEXT = "charrnn-data"  # the gid of a Text artist that shows data (corpus lines, characters), exempt like ticks
 
 
 @dataclasses.dataclass(frozen=True)
 class EnvironmentReport:
-    """What a lesson runs on; printed as one line by `setup`."""
+    """What a lesson runs on; printed as one line by `setup`.
+
+    `tensorflow` is the version of Keras' backend framework: TensorFlow's by default, JAX's or PyTorch's when
+    `backend` (as `keras.backend.backend()` names it) says so.
+    """
 
     python: str
     tensorflow: str
@@ -73,11 +79,12 @@ class EnvironmentReport:
     quick: bool
     seed: int
     cjk_font: str | None
+    backend: str = "tensorflow"
 
     def __str__(self) -> str:
         return " · ".join((
             f"Python {self.python}",
-            f"TensorFlow {self.tensorflow}",
+            f"{FRAMEWORK_NAMES.get(self.backend, self.backend)} {self.tensorflow}",
             f"Keras {self.keras}",
             self.accelerator,
             "quick mode (CHARRNN_QUICK=1)" if self.quick else "full mode",
@@ -95,17 +102,19 @@ def setup(seed: int = 42) -> EnvironmentReport:
     Call it before importing keras: TensorFlow then starts without its start-up notices and INFO lines.
     """
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "1")  # TensorFlow's INFO lines off; its warnings and errors stay
-    tf, keras = backend.load()
-    keras.utils.set_random_seed(seed)
+    framework, keras = backend.load()
+    with backend.without_notices():  # Keras seeds TensorFlow too when it is installed, so on JAX it starts it here
+        keras.utils.set_random_seed(seed)
     cjk_font = apply_plot_style()
     report = EnvironmentReport(
         python=platform.python_version(),
-        tensorflow=tf.__version__,
+        tensorflow=framework.__version__,
         keras=keras.__version__,
-        accelerator=describe_accelerator(),
+        accelerator=describe_accelerator(keras.backend.backend()),
         quick=quick_mode(),
         seed=seed,
         cjk_font=cjk_font,
+        backend=keras.backend.backend(),
     )
     print(report, flush=True)
     for english, chinese in environment_warnings(report):
@@ -158,9 +167,23 @@ def choose_cjk_font(installed: Iterable[str]) -> str | None:
     return next((name for name in CJK_FONTS if name in installed), None)
 
 
-def describe_accelerator() -> str:
-    """`CPU only` or the GPUs TensorFlow sees; never raises, since the report must not stop a lesson."""
+def describe_accelerator(backend_name: str = "tensorflow") -> str:
+    """`CPU only` or the GPUs the backend's framework sees; never raises, since the report must not stop a lesson.
+
+    Only TensorFlow's own backend asks TensorFlow: on JAX importing it would start TensorFlow for nothing.
+    """
     try:
+        if backend_name == "jax":
+            import jax
+
+            gpus = [device for device in jax.devices() if device.platform == "gpu"]
+            return f"GPU ×{len(gpus)} ({gpus[0].device_kind})" if gpus else "CPU only"
+        if backend_name == "torch":
+            import torch
+
+            if not torch.cuda.is_available():
+                return "CPU only"
+            return f"GPU ×{torch.cuda.device_count()} ({torch.cuda.get_device_name(0)})"
         import tensorflow as tf
 
         gpus = tf.config.list_physical_devices("GPU")
@@ -186,6 +209,8 @@ def environment_warnings(report: EnvironmentReport) -> list[tuple[str, str]]:
     for name, version, tested in (("Python", report.python, TESTED_PYTHON),
                                   ("TensorFlow", report.tensorflow, TESTED_TENSORFLOW),
                                   ("Keras", report.keras, TESTED_KERAS)):
+        if name == "TensorFlow" and report.backend != "tensorflow":
+            continue  # the tested range is TensorFlow's; another backend's version is only reported
         if not tested[0] <= _major_minor(version) <= tested[1]:
             found.append((f"{name} {version} is outside the tested range; if a cell fails, install the "
                           "versions in pyproject.toml.",
