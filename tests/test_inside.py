@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import importlib.util
+import os
+import subprocess
+import sys
+
 import keras
 import numpy as np
 import pytest
@@ -106,3 +111,15 @@ def test_readable_text_writes_white_on_dark_cells_and_black_on_light_ones():
     figure = inside.readable_text(plots.plot_text_activation("abcde", values))
     colours = [text.get_color() for text in figure.axes[0].texts]
     assert colours == ["white", "black", "black", "black", "white"]
+
+
+@pytest.mark.skipif(keras.backend.backend() != "tensorflow" or importlib.util.find_spec("jax") is None,
+                    reason="runs this file's reader tests on JAX from a TensorFlow run (needs jax installed)")
+def test_the_reader_tests_pass_on_jax_too():
+    """Lesson 10 reads states on JAX as well: ActivationReader once used tf.scan in a tf.function, which JAX's
+    Keras layers cannot run in. In a process of its own, since Keras fixes its backend at import."""
+    env = {**os.environ, "KERAS_BACKEND": "jax", "TF_CPP_MIN_LOG_LEVEL": "2"}
+    result = subprocess.run([sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-q", __file__, "-k",
+                             "states_and_logits or last_cell_state or most_correlated"],
+                            capture_output=True, text=True, env=env, timeout=600, check=False)
+    assert result.returncode == 0 and "4 passed" in result.stdout, result.stdout[-3000:] + result.stderr[-2000:]

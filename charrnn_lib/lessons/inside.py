@@ -12,8 +12,8 @@ from typing import TYPE_CHECKING
 
 import keras
 import numpy as np
-import tensorflow as tf
 
+from charrnn_lib import native
 from charrnn_lib.errors import ConfigError
 from charrnn_lib.model import recurrent_layers, step_function, zero_states
 from charrnn_lib.text import TextConverter
@@ -40,7 +40,11 @@ class Activations:
 
 
 class ActivationReader:
-    """Reads the states of an LSTM char-RNN over any text, with one compiled loop per model."""
+    """Reads the states of an LSTM char-RNN over any text, with one compiled loop per model.
+
+    The loop is `keras.ops.scan` over `step_function`: a `tf.function` on TensorFlow, `jax.jit` on JAX (traced
+    once per text length), eager on PyTorch.
+    """
 
     def __init__(self, model: keras.Model, converter: TextConverter) -> None:
         layers = recurrent_layers(model)
@@ -50,25 +54,33 @@ class ActivationReader:
                 f"ActivationReader 读取 LSTM 的状态；这个模型含有 {[layer.name for layer in layers]}。",
             )
         self.model, self.converter, self._step = model, converter, step_function(model)
-        self._read = tf.function(self._read_ids, input_signature=[tf.TensorSpec([None], tf.int32)])
+        if keras.backend.backend() == "tensorflow":
+            import tensorflow as tf
+
+            self._read = tf.function(self._read_ids, input_signature=[tf.TensorSpec([None], tf.int32)])
+        else:
+            self._read = native.ops().compile_with_weights(model, self._read_ids)
 
     def read(self, text: str) -> Activations:
         """Every layer's h and c after each character of `text` (characters outside the vocabulary are <unk>)."""
         if not text:
             raise ConfigError("The text to read is empty; pass at least one character.",
                               "要读取的文本为空；请至少传入一个字符。")
-        hidden, cell, logits = self._read(tf.constant(self.converter.encode(text), tf.int32))
-        return Activations(text, hidden.numpy(), cell.numpy(), logits.numpy())
+        read = self._read(keras.ops.convert_to_tensor(self.converter.encode(text), "int32"))
+        hidden, cell, logits = (keras.ops.convert_to_numpy(each) for each in read)
+        return Activations(text, hidden, cell, logits)
 
-    def _read_ids(self, ids: tf.Tensor):
+    def _read_ids(self, ids):
         def read_one(carried, id_):
             _, states = carried
-            return self._step(id_[None], states)  # logits (1, vocab_size), [[h, c] per layer], each (1, units)
+            # logits (1, vocab_size), [[h, c] per layer], each (1, units): carried on, and stacked over time
+            carried = self._step(id_[None], states)
+            return carried, carried
 
-        start = (tf.zeros([1, self.model.output_shape[-1]]), zero_states(self.model, 1))
-        logits, states = tf.scan(read_one, ids, initializer=start)  # (time, 1, …) each
-        hidden = tf.stack([h[:, 0] for h, _ in states])  # (layers, time, units)
-        cell = tf.stack([c[:, 0] for _, c in states])
+        start = (keras.ops.zeros([1, self.model.output_shape[-1]]), zero_states(self.model, 1))
+        _, (logits, states) = keras.ops.scan(read_one, start, ids)  # (time, 1, …) each
+        hidden = keras.ops.stack([h[:, 0] for h, _ in states])  # (layers, time, units)
+        cell = keras.ops.stack([c[:, 0] for _, c in states])
         return hidden, cell, logits[:, 0]  # (layers, time, units) ×2, (time, vocab_size)
 
 
