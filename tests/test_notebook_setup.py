@@ -59,7 +59,7 @@ def test_setup_warns_instead_of_failing_when_the_environment_is_odd(monkeypatch,
 
 
 def test_versions_outside_the_tested_range_are_warned_about():
-    report = notebook.EnvironmentReport(python="3.9.1", tensorflow="2.22.0", keras="3.15.1",
+    report = notebook.EnvironmentReport(python="3.9.1", framework="2.22.0", keras="3.15.1",
                                         accelerator="GPU ×1 (H100)", quick=False, seed=42,
                                         cjk_font="Noto Sans SC")
     found = notebook.environment_warnings(report)
@@ -68,7 +68,7 @@ def test_versions_outside_the_tested_range_are_warned_about():
 
 
 def test_another_backends_version_is_reported_under_its_name_and_not_held_to_tensorflows_range():
-    report = notebook.EnvironmentReport(python="3.11.7", tensorflow="0.10.2", keras="3.15.1", accelerator="CPU only",
+    report = notebook.EnvironmentReport(python="3.11.7", framework="0.10.2", keras="3.15.1", accelerator="CPU only",
                                         quick=True, seed=42, cjk_font="Noto Sans SC", backend="jax")
     assert " · JAX 0.10.2 · " in str(report) and "TensorFlow" not in str(report)
     assert notebook.environment_warnings(report) == []

@@ -20,8 +20,11 @@ def test_a_version_2_run_folder_samples_what_the_version_that_wrote_it_sampled()
     assert sampler.sample("春", 24, num_samples=2, seed=1) == [
         "春。，。。。，不处，不\n觉\n，觉处。，，。，。。，", "春，。处，处\n，鸟。\n处处闻\n晓处不。，\n。\n\n。"]
     assert sampler.sample("春", 24, top_n=1, seed=1) == ["春，处处处处处处处处处处\n处处处处\n处处处\n处处处"]
-    assert sampler.sample("春", 24, top_n=None, top_p=0.9, temperature=0.7, seed=2) == [
+    assert sampler.sample("春", 24, top_n=None, temperature=0.7, seed=2) == [
         "春，声鸟\n眠来花。闻眠。知，不。处\n，春\n\n处眠。"]
+    # Top-p draws by rejection since a8d0ade (the same distribution, other texts); printed by a8d0ade.
+    assert sampler.sample("春", 24, top_n=None, top_p=0.9, temperature=0.7, seed=2) == [
+        "春眠\n来风眠。晓知，落声\n知\n处，落来，闻鸟处处\n"]
 
 
 def test_a_version_2_run_folder_resumes_where_it_stopped(tmp_path):

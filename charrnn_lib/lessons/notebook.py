@@ -68,12 +68,12 @@ DATA_TEXT = "charrnn-data"  # the gid of a Text artist that shows data (corpus l
 class EnvironmentReport:
     """What a lesson runs on; printed as one line by `setup`.
 
-    `tensorflow` is the version of Keras' backend framework: TensorFlow's by default, JAX's or PyTorch's when
+    `framework` is the version of Keras' backend framework: TensorFlow's by default, JAX's or PyTorch's when
     `backend` (as `keras.backend.backend()` names it) says so.
     """
 
     python: str
-    tensorflow: str
+    framework: str
     keras: str
     accelerator: str
     quick: bool
@@ -84,7 +84,7 @@ class EnvironmentReport:
     def __str__(self) -> str:
         return " · ".join((
             f"Python {self.python}",
-            f"{FRAMEWORK_NAMES.get(self.backend, self.backend)} {self.tensorflow}",
+            f"{FRAMEWORK_NAMES.get(self.backend, self.backend)} {self.framework}",
             f"Keras {self.keras}",
             self.accelerator,
             "quick mode (CHARRNN_QUICK=1)" if self.quick else "full mode",
@@ -108,7 +108,7 @@ def setup(seed: int = 42) -> EnvironmentReport:
     cjk_font = apply_plot_style()
     report = EnvironmentReport(
         python=platform.python_version(),
-        tensorflow=framework.__version__,
+        framework=framework.__version__,
         keras=keras.__version__,
         accelerator=describe_accelerator(keras.backend.backend()),
         quick=quick_mode(),
@@ -207,7 +207,7 @@ def environment_warnings(report: EnvironmentReport) -> list[tuple[str, str]]:
                       "没有中文字体：图中的中文会显示成空白方框；请安装课程依赖的包"
                       "（`make install` 或 `pip install -e .` 会装上 pylopdf-fonts-zh-cn），然后重启内核。"))
     for name, version, tested in (("Python", report.python, TESTED_PYTHON),
-                                  ("TensorFlow", report.tensorflow, TESTED_TENSORFLOW),
+                                  ("TensorFlow", report.framework, TESTED_TENSORFLOW),
                                   ("Keras", report.keras, TESTED_KERAS)):
         if name == "TensorFlow" and report.backend != "tensorflow":
             continue  # the tested range is TensorFlow's; another backend's version is only reported
