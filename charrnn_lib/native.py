@@ -80,6 +80,10 @@ class _Backend:
     most_steps_per_execution = 1_000_000
     data_parallel = staticmethod(one_device_only)  # keras.distribution: JAX's (a prototype on TensorFlow)
 
+    @classmethod
+    def gpu_visible(cls) -> bool:
+        return bool(cls.gpu_names())
+
 
 class _TensorFlow(_Backend):
     """`tf.data` feeding, `tf.function` compiling (XLA for the sampler), Philox draws."""
@@ -148,10 +152,12 @@ class _TensorFlow(_Backend):
         return tf.bitcast(values, dtype)
 
     @staticmethod
-    def gpu_visible() -> bool:
+    def gpu_names() -> list[str]:
+        """The GPUs the framework sees, by model name (the device's own name where TensorFlow gives none)."""
         import tensorflow as tf
 
-        return bool(tf.config.list_logical_devices("GPU"))
+        gpus = tf.config.list_physical_devices("GPU")
+        return [tf.config.experimental.get_device_details(gpu).get("device_name", gpu.name) for gpu in gpus]
 
 
 class _NumPyFed(_Backend):
@@ -221,10 +227,10 @@ class _Jax(_NumPyFed):
         return jax.lax.bitcast_convert_type(values, dtype)
 
     @staticmethod
-    def gpu_visible() -> bool:
+    def gpu_names() -> list[str]:
         import jax
 
-        return jax.default_backend() == "gpu"
+        return [device.device_kind for device in jax.devices() if device.platform == "gpu"]
 
     @staticmethod
     def data_parallel(devices: int) -> contextlib.AbstractContextManager:
@@ -302,10 +308,11 @@ class _Torch(_NumPyFed):
         return values.view({"int32": torch.int32, "float32": torch.float32}[dtype])
 
     @staticmethod
-    def gpu_visible() -> bool:
+    def gpu_names() -> list[str]:
         import torch
 
-        return torch.cuda.is_available()
+        return [torch.cuda.get_device_name(index) for index in range(torch.cuda.device_count())] \
+            if torch.cuda.is_available() else []
 
 
 _BACKENDS = {each.name: each for each in (_TensorFlow, _Jax, _Torch)}

@@ -110,7 +110,7 @@ def setup(seed: int = 42) -> EnvironmentReport:
         python=platform.python_version(),
         framework=framework.__version__,
         keras=keras.__version__,
-        accelerator=describe_accelerator(keras.backend.backend()),
+        accelerator=describe_accelerator(),
         quick=quick_mode(),
         seed=seed,
         cjk_font=cjk_font,
@@ -167,32 +167,15 @@ def choose_cjk_font(installed: Iterable[str]) -> str | None:
     return next((name for name in CJK_FONTS if name in installed), None)
 
 
-def describe_accelerator(backend_name: str = "tensorflow") -> str:
-    """`CPU only` or the GPUs the backend's framework sees; never raises, since the report must not stop a lesson.
+def describe_accelerator() -> str:
+    """`CPU only` or the GPUs the backend's framework sees; never raises, since the report must not stop a lesson."""
+    from charrnn_lib import native  # imports Keras: only once `setup` has loaded it quietly
 
-    Only TensorFlow's own backend asks TensorFlow: on JAX importing it would start TensorFlow for nothing.
-    """
     try:
-        if backend_name == "jax":
-            import jax
-
-            gpus = [device for device in jax.devices() if device.platform == "gpu"]
-            return f"GPU ×{len(gpus)} ({gpus[0].device_kind})" if gpus else "CPU only"
-        if backend_name == "torch":
-            import torch
-
-            if not torch.cuda.is_available():
-                return "CPU only"
-            return f"GPU ×{torch.cuda.device_count()} ({torch.cuda.get_device_name(0)})"
-        import tensorflow as tf
-
-        gpus = tf.config.list_physical_devices("GPU")
-        if not gpus:
-            return "CPU only"
-        name = tf.config.experimental.get_device_details(gpus[0]).get("device_name", gpus[0].name)
-        return f"GPU ×{len(gpus)} ({name})"
+        names = native.ops().gpu_names()
     except Exception as error:
         return f"devices unknown ({type(error).__name__})"
+    return f"GPU ×{len(names)} ({names[0]})" if names else "CPU only"
 
 
 def environment_warnings(report: EnvironmentReport) -> list[tuple[str, str]]:
