@@ -2,9 +2,9 @@
 
 Keras fixes its backend when it is first imported (`KERAS_BACKEND`, TensorFlow by default), and `ops()` returns
 that backend's pieces: how batches are fed to `fit`, how the validation loss is computed in one compiled loop,
-how the sampler's loop is compiled with the model's weights, a stateless uniform draw and a float ↔ int32 bit
-cast (neither is in `keras.ops`), whether a GPU is visible, and how a run splits its batches across devices
-(`keras.distribution`, JAX only). Each framework is imported only by its own class.
+how the sampler's loop is compiled with the model's weights (and a loop over texts of any length), a stateless
+uniform draw and a float ↔ int32 bit cast (neither is in `keras.ops`), which GPUs are visible, and how a run
+splits its batches across devices (`keras.distribution`, JAX only). Each framework is imported only by its own class.
 """
 
 from __future__ import annotations
@@ -84,6 +84,12 @@ class _Backend:
     def gpu_visible(cls) -> bool:
         return bool(cls.gpu_names())
 
+    @classmethod
+    def compile_over_ids(cls, model: keras.Model, function: Callable) -> Callable:
+        """`function(ids)` over one id sequence `(time,)` of any length, compiled as `compile_with_weights` does
+        (JAX compiles once per length)."""
+        return cls.compile_with_weights(model, function)
+
 
 class _TensorFlow(_Backend):
     """`tf.data` feeding, `tf.function` compiling (XLA for the sampler), Philox draws."""
@@ -136,6 +142,13 @@ class _TensorFlow(_Backend):
         import tensorflow as tf
 
         return tf.function(function, jit_compile=True)
+
+    @staticmethod
+    def compile_over_ids(model: keras.Model, function: Callable) -> Callable:
+        """One graph for every sequence length (a `tf.function` with a `(None,)` signature, no XLA)."""
+        import tensorflow as tf
+
+        return tf.function(function, input_signature=[tf.TensorSpec([None], tf.int32)])
 
     @staticmethod
     def uniform(shape, seed, minval: float):

@@ -42,8 +42,8 @@ class Activations:
 class ActivationReader:
     """Reads the states of an LSTM char-RNN over any text, with one compiled loop per model.
 
-    The loop is `keras.ops.scan` over `step_function`: a `tf.function` on TensorFlow, `jax.jit` on JAX (traced
-    once per text length), eager on PyTorch.
+    The loop is `keras.ops.scan` over `step_function`, compiled by `native.ops().compile_over_ids`: one
+    `tf.function` for every text length on TensorFlow, `jax.jit` on JAX (traced once per length), eager on PyTorch.
     """
 
     def __init__(self, model: keras.Model, converter: TextConverter) -> None:
@@ -54,12 +54,7 @@ class ActivationReader:
                 f"ActivationReader 读取 LSTM 的状态；这个模型含有 {[layer.name for layer in layers]}。",
             )
         self.model, self.converter, self._step = model, converter, step_function(model)
-        if keras.backend.backend() == "tensorflow":
-            import tensorflow as tf
-
-            self._read = tf.function(self._read_ids, input_signature=[tf.TensorSpec([None], tf.int32)])
-        else:
-            self._read = native.ops().compile_with_weights(model, self._read_ids)
+        self._read = native.ops().compile_over_ids(model, self._read_ids)
 
     def read(self, text: str) -> Activations:
         """Every layer's h and c after each character of `text` (characters outside the vocabulary are <unk>)."""
