@@ -1,7 +1,8 @@
-"""Training throughput on each Keras backend against the PyTorch `nn.LSTM` reference, round by round.
+"""Training (or sampling) throughput on each Keras backend against the PyTorch reference, round by round.
 
-    python benchmarks/bench_backends.py              # both seed configurations, 5 rounds
-    python benchmarks/bench_backends.py --quick      # a smoke run: 3 short rounds, figures not to quote
+    python benchmarks/bench_backends.py                  # training, both seed configurations, 5 rounds
+    python benchmarks/bench_backends.py --task sample    # sampling: the library's sampler vs PyTorch per-step loops
+    python benchmarks/bench_backends.py --quick          # a smoke run: 3 short rounds, figures not to quote
 
 Keras fixes its backend when it is first imported, so every contender is a worker process of its own (this file
 run with `--worker`): it builds its model, trains one warm-up round, then trains one round each time the parent
@@ -13,6 +14,11 @@ Each Keras row is what `charrnn_lib.train` runs: the stateful model, `compile_fo
 global norm, the softmax cross-entropy; XLA on JAX), `make_dataset`'s batches in stream order and `model.fit` with
 `steps_per_execution` 10 (1 on PyTorch, as Keras requires), on uniform random ids (the arithmetic does not depend
 on the text).
+
+With `--task sample` each Keras row is `Sampler.sample` at batch 1 (500 characters after a 5-character prime, top 5,
+as `bench_sample.py` times it), and the PyTorch rows are `bench_sample.py`'s fastest per-step loop (the draw in
+PyTorch too) with one thread per core and oneDNN on (its defaults), and with one thread and oneDNN off (its tuned
+row).
 """
 
 from __future__ import annotations
@@ -29,16 +35,65 @@ from pathlib import Path
 BENCHMARKS = Path(__file__).resolve().parent
 KERAS_BACKENDS = ("tensorflow", "jax", "torch")
 STEPS_PER_EXECUTION = 10
-ROUND_STEPS = {"poetry": 100, "anna": 20}  # about 10 s per round and contender on 2 cores
-QUICK_ROUND_STEPS = {"poetry": 10, "anna": 10}
+# Work per round and contender: batches trained, or characters sampled (about 2-10 s on 2 cores).
+ROUND_WORK = {"train": {"poetry": 100, "anna": 20}, "sample": {"poetry": 8_000, "anna": 2_000}}
+QUICK_ROUND_WORK = {"train": {"poetry": 10, "anna": 10}, "sample": {"poetry": 1_000, "anna": 1_000}}
+SAMPLE_LENGTH = 500  # characters per `Sampler.sample` call
+TOP_N = 5
 
 
-def worker(kind: str, config_name: str, steps: int) -> None:
-    """Train `steps` batches per line read from stdin; answer each with the round's seconds (stdout)."""
+def worker(task: str, kind: str, config_name: str, work: int) -> None:
+    """Run one round of `work` per line read from stdin; answer each with the round's seconds (stdout)."""
     import common
-    import numpy as np
 
     config = common.CONFIGS[config_name]
+    run_round = (training_round if task == "train" else sampling_round)(kind, config, work)
+    for _ in sys.stdin:
+        started = time.perf_counter()
+        run_round()
+        print(time.perf_counter() - started, flush=True)
+
+
+def sampling_round(kind: str, config, chars: int):
+    """A function generating `chars` characters, top 5, at batch 1: the library's sampler or a PyTorch loop."""
+    import numpy as np
+
+    prime = np.arange(1, 6, dtype=np.int32)  # five ids; any will do
+    seeds = iter(range(10**6))
+    if kind.startswith("pytorch"):
+        import torch
+        from torch_reference import TorchCharRNN, generate_torch_topn
+
+        threads = int(kind.split("-")[1])
+        torch.set_num_threads(threads)
+        model = TorchCharRNN(config, keep_prob=1.0).eval()
+
+        def sample_round() -> None:
+            with torch.backends.mkldnn.flags(enabled=threads > 1):  # bench_sample.py's default and tuned rows
+                generate_torch_topn(model, prime, chars, TOP_N, next(seeds))
+    else:
+        import keras
+
+        from charrnn_lib.model import build_char_rnn
+        from charrnn_lib.sample import Sampler
+
+        keras.utils.set_random_seed(0)
+        model = build_char_rnn(config.vocab_size, lstm_size=config.lstm_size, num_layers=config.num_layers,
+                               use_embedding=config.use_embedding, embedding_size=config.embedding_size,
+                               batch_size=1)
+        sampler = Sampler(model, config.converter())
+        text = sampler.converter.decode(prime)
+
+        def sample_round() -> None:
+            for _ in range(max(1, chars // SAMPLE_LENGTH)):
+                sampler.sample(text, SAMPLE_LENGTH, top_n=TOP_N, seed=next(seeds))
+    return sample_round
+
+
+def training_round(kind: str, config, steps: int):
+    """A function training `steps` batches: `model.fit` as `charrnn_lib.train` runs it, or PyTorch's trainer."""
+    import numpy as np
+
     stream = np.random.default_rng(0).integers(0, config.vocab_size, size=steps * config.chars_per_batch + 1,
                                                dtype=np.int32)
     if kind.startswith("pytorch"):
@@ -67,21 +122,17 @@ def worker(kind: str, config_name: str, steps: int) -> None:
 
         def train_round() -> None:
             model.fit(dataset, epochs=1, steps_per_epoch=steps, callbacks=[reset], verbose=0, shuffle=False)
-
-    for _ in sys.stdin:
-        started = time.perf_counter()
-        train_round()
-        print(time.perf_counter() - started, flush=True)
+    return train_round
 
 
 class Worker:
-    """One contender in its own process; `round()` trains one round there and returns its seconds."""
+    """One contender in its own process; `round()` runs one round there and returns its seconds."""
 
-    def __init__(self, kind: str, config_name: str, steps: int) -> None:
+    def __init__(self, task: str, kind: str, config_name: str, work: int) -> None:
         backend = kind if kind in KERAS_BACKENDS else "tensorflow"
         env = {**os.environ, "KERAS_BACKEND": backend, "TF_CPP_MIN_LOG_LEVEL": "2"}
         self.kind = kind
-        self.process = subprocess.Popen([sys.executable, __file__, "--worker", kind, config_name, str(steps)],
+        self.process = subprocess.Popen([sys.executable, __file__, "--worker", task, kind, config_name, str(work)],
                                         stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, env=env,
                                         cwd=BENCHMARKS)
 
@@ -105,14 +156,15 @@ def contenders() -> list[str]:
     return installed + ([f"pytorch-{count}" for count in threads] if "torch" in installed else [])
 
 
-def measure(config_name: str, steps: int, rounds: int) -> dict[str, list[float]]:
+def measure(task: str, config_name: str, work: int, rounds: int) -> dict[str, list[float]]:
     """Characters per second of each contender, one figure per round (the warm-up round is not counted)."""
     import common
 
-    # Keras on PyTorch runs eagerly, one step per call, about 100 times slower: a tenth of the steps per round.
-    steps_of = {kind: max(2, steps // 10) if kind == "torch" else steps for kind in contenders()}
-    batch_chars = common.CONFIGS[config_name].chars_per_batch
-    workers = [Worker(kind, config_name, steps_of[kind]) for kind in contenders()]
+    # Keras on PyTorch runs eagerly, one step per call, about 100 times slower: less work per round.
+    slow = max(2, work // 10) if task == "train" else SAMPLE_LENGTH
+    work_of = {kind: slow if kind == "torch" else work for kind in contenders()}
+    chars_per_unit = common.CONFIGS[config_name].chars_per_batch if task == "train" else 1
+    workers = [Worker(task, kind, config_name, work_of[kind]) for kind in contenders()]
     try:
         for each in workers:
             print(f"  warm-up {config_name} {each.kind}: {each.round():.1f} s", file=sys.stderr, flush=True)
@@ -120,7 +172,7 @@ def measure(config_name: str, steps: int, rounds: int) -> dict[str, list[float]]
         for index in range(rounds):
             shift = index % len(workers)
             for each in workers[shift:] + workers[:shift]:
-                rates[each.kind].append(steps_of[each.kind] * batch_chars / each.round())
+                rates[each.kind].append(work_of[each.kind] * chars_per_unit / each.round())
             print(f"  round {index + 1}/{rounds}: " + ", ".join(f"{kind} {values[-1]:,.0f}"
                                                               for kind, values in rates.items()),
                   file=sys.stderr, flush=True)
@@ -130,7 +182,7 @@ def measure(config_name: str, steps: int, rounds: int) -> dict[str, list[float]]
     return rates
 
 
-def report(config_name: str, rates: dict[str, list[float]]) -> None:
+def report(task: str, config_name: str, rates: dict[str, list[float]]) -> None:
     """A Markdown table: each contender's median rate (min-max) and its median ratio to the faster PyTorch row."""
     import common
 
@@ -144,29 +196,35 @@ def report(config_name: str, rates: dict[str, list[float]]) -> None:
         if fastest is not None:
             ratios = [value / best for value, best in zip(values, fastest, strict=True)]
             ratio = f"{statistics.median(ratios):.2f}× ({min(ratios):.2f}-{max(ratios):.2f})"
-        name = f"Keras on {kind}" if kind in KERAS_BACKENDS else f"PyTorch nn.LSTM, {kind.split('-')[1]} threads"
+        threads = kind.split("-")[-1]
+        torch_name = f"PyTorch nn.LSTM, {threads} thread{'s' * (threads != '1')}"
+        name = (f"Keras on {kind}" if kind in KERAS_BACKENDS
+                else torch_name + (", oneDNN off" if task == "sample" and threads == "1" else ""))
         print(f"| {name} | {statistics.median(values):,.0f} ({min(values):,.0f}-{max(values):,.0f}) | {ratio} |")
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--task", choices=["train", "sample"], default="train", help="what to time (default: train)")
     parser.add_argument("--quick", action="store_true", help="short rounds: a smoke run, figures not to quote")
     parser.add_argument("--rounds", type=int, default=None, help="timed rounds (default: 5; 3 with --quick)")
     parser.add_argument("--configs", nargs="+", default=["poetry", "anna"], choices=["poetry", "anna"])
-    parser.add_argument("--worker", nargs=3, metavar=("KIND", "CONFIG", "STEPS"), help=argparse.SUPPRESS)
+    parser.add_argument("--worker", nargs=4, metavar=("TASK", "KIND", "CONFIG", "WORK"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.worker:
-        kind, config_name, steps = args.worker
-        worker(kind, config_name, int(steps))
+        task, kind, config_name, work = args.worker
+        worker(task, kind, config_name, int(work))
         return
     import common
 
     rounds = args.rounds or (3 if args.quick else 5)
-    print(f"# Training throughput by Keras backend\n\nMachine: {common.machine_description()}.\n"
-          f"Rounds: {rounds}, interleaved; each Keras row is `model.fit` as `charrnn_lib.train` runs it.")
+    what = ("Training", "`model.fit` as `charrnn_lib.train` runs it") if args.task == "train" else (
+        "Sampling", f"`Sampler.sample` at batch 1, top {TOP_N}, {SAMPLE_LENGTH} characters per call")
+    print(f"# {what[0]} throughput by Keras backend\n\nMachine: {common.machine_description()}.\n"
+          f"Rounds: {rounds}, interleaved; each Keras row is {what[1]}.")
     for config_name in args.configs:
-        steps = (QUICK_ROUND_STEPS if args.quick else ROUND_STEPS)[config_name]
-        report(config_name, measure(config_name, steps, rounds))
+        work = (QUICK_ROUND_WORK if args.quick else ROUND_WORK)[args.task][config_name]
+        report(args.task, config_name, measure(args.task, config_name, work, rounds))
 
 
 if __name__ == "__main__":
