@@ -37,9 +37,8 @@ KERAS_BACKENDS = ("tensorflow", "jax", "torch")
 STEPS_PER_EXECUTION = 10
 # Work per round and contender: batches trained, or characters sampled (about 2-10 s on 2 cores).
 ROUND_WORK = {"train": {"poetry": 100, "anna": 20}, "sample": {"poetry": 8_000, "anna": 2_000}}
+# Sampling work is a whole number of `bench_sample.py`'s 500-character calls.
 QUICK_ROUND_WORK = {"train": {"poetry": 10, "anna": 10}, "sample": {"poetry": 1_000, "anna": 1_000}}
-SAMPLE_LENGTH = 500  # characters per `Sampler.sample` call
-TOP_N = 5
 
 
 def worker(task: str, kind: str, config_name: str, work: int) -> None:
@@ -55,10 +54,10 @@ def worker(task: str, kind: str, config_name: str, work: int) -> None:
 
 
 def sampling_round(kind: str, config, chars: int):
-    """A function generating `chars` characters, top 5, at batch 1: the library's sampler or a PyTorch loop."""
-    import numpy as np
+    """A function generating `chars` characters at batch 1 after `bench_sample.py`'s prime, drawing from its top n:
+    the library's sampler or a PyTorch loop."""
+    from bench_sample import FULL_PLAN, PRIME, TOP_N
 
-    prime = np.arange(1, 6, dtype=np.int32)  # five ids; any will do
     seeds = iter(range(10**6))
     if kind.startswith("pytorch"):
         import torch
@@ -70,23 +69,23 @@ def sampling_round(kind: str, config, chars: int):
 
         def sample_round() -> None:
             with torch.backends.mkldnn.flags(enabled=threads > 1):  # bench_sample.py's default and tuned rows
-                generate_torch_topn(model, prime, chars, TOP_N, next(seeds))
+                generate_torch_topn(model, PRIME, chars, TOP_N, next(seeds))
     else:
         import keras
 
-        from charrnn_lib.model import build_char_rnn
+        from charrnn_lib.model import build_model
         from charrnn_lib.sample import Sampler
 
+        calls, rest = divmod(chars, FULL_PLAN.length)
+        if rest or not calls:
+            raise ValueError(f"sampling work must be a whole number of {FULL_PLAN.length}-character calls: {chars}")
         keras.utils.set_random_seed(0)
-        model = build_char_rnn(config.vocab_size, lstm_size=config.lstm_size, num_layers=config.num_layers,
-                               use_embedding=config.use_embedding, embedding_size=config.embedding_size,
-                               batch_size=1)
-        sampler = Sampler(model, config.converter())
-        text = sampler.converter.decode(prime)
+        sampler = Sampler(build_model(config.train_config().architecture, config.vocab_size, 1), config.converter())
+        text = sampler.converter.decode(PRIME)
 
         def sample_round() -> None:
-            for _ in range(max(1, chars // SAMPLE_LENGTH)):
-                sampler.sample(text, SAMPLE_LENGTH, top_n=TOP_N, seed=next(seeds))
+            for _ in range(calls):
+                sampler.sample(text, FULL_PLAN.length, top_n=TOP_N, seed=next(seeds))
     return sample_round
 
 
@@ -159,9 +158,10 @@ def contenders() -> list[str]:
 def measure(task: str, config_name: str, work: int, rounds: int) -> dict[str, list[float]]:
     """Characters per second of each contender, one figure per round (the warm-up round is not counted)."""
     import common
+    from bench_sample import FULL_PLAN
 
     # Keras on PyTorch runs eagerly, one step per call, about 100 times slower: less work per round.
-    slow = max(2, work // 10) if task == "train" else SAMPLE_LENGTH
+    slow = max(2, work // 10) if task == "train" else FULL_PLAN.length
     work_of = {kind: slow if kind == "torch" else work for kind in contenders()}
     chars_per_unit = common.CONFIGS[config_name].chars_per_batch if task == "train" else 1
     workers = [Worker(task, kind, config_name, work_of[kind]) for kind in contenders()]
@@ -216,10 +216,11 @@ def main() -> None:
         worker(task, kind, config_name, int(work))
         return
     import common
+    from bench_sample import FULL_PLAN, TOP_N
 
     rounds = args.rounds or (3 if args.quick else 5)
     what = ("Training", "`model.fit` as `charrnn_lib.train` runs it") if args.task == "train" else (
-        "Sampling", f"`Sampler.sample` at batch 1, top {TOP_N}, {SAMPLE_LENGTH} characters per call")
+        "Sampling", f"`Sampler.sample` at batch 1, top {TOP_N}, {FULL_PLAN.length} characters per call")
     print(f"# {what[0]} throughput by Keras backend\n\nMachine: {common.machine_description()}.\n"
           f"Rounds: {rounds}, interleaved; each Keras row is {what[1]}.")
     for config_name in args.configs:
