@@ -3,10 +3,15 @@
 from __future__ import annotations
 
 import functools
+import os
+import tempfile
+import uuid
 from collections.abc import Callable
 
 import nbformat
 import pytest
+from jupyter_client.manager import KernelManager
+from traitlets.config import Config
 
 
 # --- nbval: never compare stderr ---------------------------------------------------------------
@@ -23,8 +28,33 @@ class IgnoreNotebookStderr:
             collector.skip_compare = (*collector.skip_compare, "stderr")
 
 
+# --- every kernel the tests start listens on Unix sockets, not on TCP ports ------------------------------------------
+# Over TCP, jupyter_client picks five free ports, closes them and writes them down; the kernel binds them a second or
+# two later, while it imports. Any connection made meanwhile (the other test worker, Chromium talking to JupyterLab or
+# to its driver) may be given one of those ports as its own, and the kernel then dies with "Address already in use"
+# (it failed one CI run so). A Unix socket has a path no other process picks: each kernel gets a prefix of its own.
+def unix_socket_prefix() -> str:
+    """A fresh absolute prefix for one kernel's sockets (the kernel adds -1 … -5); short, as socket paths must be."""
+    return os.path.join(tempfile.gettempdir(), f"charrnn-kernel-{uuid.uuid4().hex[:12]}")
+
+
+def unix_socket_kernel_manager(**kwargs) -> KernelManager:
+    """nbval's KernelManager(…), on Unix sockets; nbval has no option for the transport, so its name is replaced."""
+    return KernelManager(transport="ipc", ip=unix_socket_prefix(), **kwargs)
+
+
 def pytest_configure(config: pytest.Config) -> None:
     config.pluginmanager.register(IgnoreNotebookStderr(), "charrnn-ignore-notebook-stderr")
+    if config.pluginmanager.hasplugin("nbval"):
+        import nbval.kernel
+
+        nbval.kernel.KernelManager = unix_socket_kernel_manager
+
+
+@pytest.fixture
+def kernel_config() -> Config:
+    """For a NotebookClient(…, config=kernel_config): its kernel on Unix sockets, as nbval's."""
+    return Config({"KernelManager": {"transport": "ipc", "ip": unix_socket_prefix()}})
 
 
 # --- a lesson whose corpus cannot be had here is skipped, with the reason -------------------------------------------

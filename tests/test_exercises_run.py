@@ -44,11 +44,11 @@ class RunAll:
     printed: dict[str, str] = dataclasses.field(default_factory=dict)  # cell id → its stdout
 
 
-def run_all(notebook: nbformat.NotebookNode, folder: Path, missing_corpus) -> RunAll:
+def run_all(notebook: nbformat.NotebookNode, folder: Path, missing_corpus, kernel_config) -> RunAll:
     """Run the code cells in order in one fresh kernel in `folder`, stopping at the first error as Run All does."""
     code = [(index, cell) for index, cell in enumerate(notebook.cells) if cell.cell_type == "code"]
     run = RunAll(code_cells=len(code))
-    client = NotebookClient(notebook, timeout=CELL_TIMEOUT, kernel_name="python3",
+    client = NotebookClient(notebook, timeout=CELL_TIMEOUT, kernel_name="python3", config=kernel_config,
                             resources={"metadata": {"path": str(folder)}})
     with client.setup_kernel():
         for index, cell in code:
@@ -90,9 +90,9 @@ def read_exercise(name: str, missing_corpus) -> nbformat.NotebookNode:
 
 
 @pytest.mark.parametrize("name", sorted(path.name for path in EXERCISES.glob("*.ipynb")))
-def test_an_untouched_exercise_notebook_runs_to_its_end(name, learner, missing_corpus, tmp_path):
+def test_an_untouched_exercise_notebook_runs_to_its_end(name, learner, missing_corpus, kernel_config, tmp_path):
     notebook = read_exercise(name, missing_corpus)
-    run = run_all(notebook, tmp_path, missing_corpus)
+    run = run_all(notebook, tmp_path, missing_corpus, kernel_config)
     assert run.errors == []
     assert run.ran == run.code_cells
     checks = check_lines(notebook, run)
@@ -100,12 +100,12 @@ def test_an_untouched_exercise_notebook_runs_to_its_end(name, learner, missing_c
 
 
 def test_a_stub_filled_in_wrongly_shows_the_checkers_hint_and_the_rest_still_runs(learner, missing_corpus,
-                                                                                    tmp_path):
+                                                                                    kernel_config, tmp_path):
     notebook = read_exercise("03_rnn_from_scratch.ipynb", missing_corpus)
     exercise = next(cell for cell in notebook.cells if cell.id == "bptt-exercise")
     assert exercise.source.count(STUB) == 1
     exercise.source = exercise.source.replace(STUB, WRONG_BPTT)
-    run = run_all(notebook, tmp_path, missing_corpus)
+    run = run_all(notebook, tmp_path, missing_corpus, kernel_config)
     assert run.errors == [] and run.ran == run.code_cells
     hint = check_lines(notebook, run)["bptt-check"]
     assert hint.startswith("✗ bptt_gradients: wrong answer") and "The derivative of tanh is not tanh" in hint

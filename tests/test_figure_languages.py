@@ -110,12 +110,12 @@ def test_outside_ipython_the_guard_installs_nothing():
 SETUP = "import charrnn_lib as cr\ncr.lessons.notebook.setup()\nimport matplotlib.pyplot as plt"
 
 
-def run_cells(sources: list[str], tmp_path, monkeypatch) -> list:
+def run_cells(sources: list[str], tmp_path, monkeypatch, kernel_config) -> list:
     """Run the setup cell and `sources` in a fresh kernel under CHARRNN_STRICT=1; the code cells with outputs."""
     monkeypatch.setenv("CHARRNN_STRICT", "1")
     monkeypatch.setenv("CHARRNN_QUICK", "1")
     lesson = new_notebook(cells=[new_code_cell(source) for source in (SETUP, *sources)])
-    NotebookClient(lesson, timeout=300, kernel_name="python3", allow_errors=True,
+    NotebookClient(lesson, timeout=300, kernel_name="python3", allow_errors=True, config=kernel_config,
                    resources={"metadata": {"path": str(tmp_path)}}).execute()
     return lesson.cells[1:]
 
@@ -124,14 +124,15 @@ def error_text(cell) -> str:
     return "\n".join(f"{output.ename}: {output.evalue}" for output in cell.outputs if output.output_type == "error")
 
 
-def test_a_notebook_under_strict_mode_refuses_an_english_only_figure_or_control(tmp_path, monkeypatch):
+def test_a_notebook_under_strict_mode_refuses_an_english_only_figure_or_control(tmp_path, monkeypatch,
+                                                                                kernel_config):
     shown, returned, drawn, control, bilingual = run_cells([
         "plt.plot([1, 2])\nplt.title('Training loss')\nplt.show()",  # plt.show()
         "figure, axes = plt.subplots()\naxes.set_xlabel('distance in steps')\nplt.close(figure)\nfigure",  # value
         "plt.figure()\nplt.plot([1, 2], label='no clipping')\nplt.legend()",  # drawn when the cell ends
         "import ipywidgets\nipywidgets.VBox([ipywidgets.IntSlider(description='max length')])",  # a control
         "plt.plot([1, 2])\nplt.title('Training loss · 训练损失')\nplt.xlabel('LSTM')\nplt.show()",
-    ], tmp_path, monkeypatch)
+    ], tmp_path, monkeypatch, kernel_config)
     for cell, text in ((shown, "'Training loss'"), (returned, "'distance in steps'"), (drawn, "'no clipping'"),
                        (control, "'max length'")):
         error = error_text(cell)

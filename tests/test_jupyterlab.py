@@ -1,11 +1,12 @@
 """Every solution notebook opened and run in a real JupyterLab, in headless Chromium, in quick mode.
 
-JupyterLab starts on 127.0.0.1 at a free port, on a copy of the notebooks (so nothing it saves touches the repo),
-with CHARRNN_QUICK=1 in the kernels' environment and `window.jupyterapp` exposed: cells, outputs and execution are
-read and driven through the app's model and commands, since JupyterLab 4 renders only the cells in view. A cell
-that needs a corpus this machine cannot get is not run, by the same rule nbval applies (the root conftest.py):
-this test collects the solution notebooks under nbval and reads which cells that rule skipped. The interactive
-sampler (charrnn_lib/lessons/interactive.py) must render its controls and print a sample when its button is pressed.
+JupyterLab starts on 127.0.0.1 at a port the system gives it, on a copy of the notebooks (so nothing it saves
+touches the repo), with CHARRNN_QUICK=1 in the kernels' environment and `window.jupyterapp` exposed: cells, outputs
+and execution are read and driven through the app's model and commands, since JupyterLab 4 renders only the cells in
+view. A cell that needs a corpus this machine cannot get is not run, by the same rule nbval applies (the root
+conftest.py): this test collects the solution notebooks under nbval and reads which cells that rule skipped. The
+interactive sampler (charrnn_lib/lessons/interactive.py) must render its controls and print a sample when its button
+is pressed.
 """
 
 from __future__ import annotations
@@ -14,9 +15,9 @@ import json
 import os
 import secrets
 import shutil
-import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.request
 from collections.abc import Iterator
@@ -96,32 +97,47 @@ def corpus_skips() -> dict[str, dict[str, str]]:
     return skips
 
 
-def free_port() -> int:
-    """A TCP port on 127.0.0.1 that nothing listens on now."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
+def server_info(runtime: Path, server: subprocess.Popen, log: Path) -> dict[str, Any]:
+    """What a starting JupyterLab wrote about itself (its port, among others), once it listens; fails if it died."""
+    info = runtime / f"jpserver-{server.pid}.json"
+    deadline = time.monotonic() + 120
+    while True:
+        try:
+            return json.loads(info.read_text())
+        except (OSError, ValueError):  # not written yet, or half written
+            if server.poll() is not None or time.monotonic() > deadline:
+                pytest.fail(f"JupyterLab did not start: {log.read_text()[-2000:]}")
+            time.sleep(0.5)
 
 
 @pytest.fixture(scope="module")
 def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """JupyterLab on a copy of the lessons, in quick mode; yields its URL with the token."""
+    """JupyterLab on a copy of the lessons, in quick mode; yields its URL with the token.
+
+    It listens on a port the system gives it when it binds (port 0; the port is read back from its runtime file),
+    and its kernels on Unix sockets, as the root conftest.py's: a port chosen here and bound later, by another
+    process, can meanwhile be taken by any connection this machine makes. Unix socket paths must stay short, so the
+    runtime folder is a short one of its own.
+    """
     work = tmp_path_factory.mktemp("lab")
     shutil.copytree(ROOT / "notebooks" / "solutions", work / "notebooks" / "solutions")
     shutil.copytree(ROOT / "assets", work / "assets")  # the lessons' diagrams, by their relative links
-    port, token = free_port(), secrets.token_hex(16)
+    runtime = Path(tempfile.mkdtemp(prefix="charrnn-lab-"))
+    token = secrets.token_hex(16)
     env = {**os.environ, "CHARRNN_QUICK": "1", "JUPYTER_CONFIG_DIR": str(work / ".jupyter"),
            "JUPYTERLAB_SETTINGS_DIR": str(work / ".settings"), "JUPYTERLAB_WORKSPACES_DIR": str(work / ".workspaces"),
-           "JUPYTER_RUNTIME_DIR": str(work / ".runtime")}
-    log = (work / "jupyterlab.log").open("w")
+           "JUPYTER_RUNTIME_DIR": str(runtime)}
+    log_path = work / "jupyterlab.log"
+    log = log_path.open("w")
     server = subprocess.Popen(
-        [sys.executable, "-m", "jupyterlab", "--no-browser", "--ServerApp.ip=127.0.0.1", f"--ServerApp.port={port}",
+        [sys.executable, "-m", "jupyterlab", "--no-browser", "--ServerApp.ip=127.0.0.1", "--ServerApp.port=0",
          "--ServerApp.port_retries=0", f"--IdentityProvider.token={token}", f"--ServerApp.root_dir={work}",
+         "--KernelManager.transport=ipc",
          "--allow-root", "--LabApp.expose_app_in_browser=True", "--LabApp.extension_manager=readonly",
          "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate"],
         env=env, stdout=log, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
     try:
+        url = f"http://127.0.0.1:{server_info(runtime, server, log_path)['port']}"
         deadline = time.monotonic() + 120
         while True:
             try:
@@ -129,7 +145,7 @@ def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
                 break
             except OSError:
                 if server.poll() is not None or time.monotonic() > deadline:
-                    pytest.fail(f"JupyterLab did not start: {(work / 'jupyterlab.log').read_text()[-2000:]}")
+                    pytest.fail(f"JupyterLab did not start: {log_path.read_text()[-2000:]}")
                 time.sleep(0.5)
         yield f"{url}/lab?token={token}"
     finally:
@@ -140,6 +156,7 @@ def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
             server.kill()
             server.wait()
         log.close()
+        shutil.rmtree(runtime, ignore_errors=True)
 
 
 @pytest.fixture(scope="module")
