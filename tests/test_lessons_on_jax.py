@@ -47,4 +47,4 @@ def test_on_jax_only_the_cells_that_teach_tensorflow_fail(name, missing_corpus, 
                         if output.output_type == "error"] for cell in notebook.cells if cell.cell_type == "code"}
     assert {cell for cell, errors in failed.items() if errors} == TENSORFLOW_ONLY.get(name, set()), failed
     backend = notebook.cells[-1].outputs
-    assert [output.get("text") for output in backend if output.get("name") == "stdout"] == ["jax\n"], backend
+    assert "".join(output.get("text", "") for output in backend if output.get("name") == "stdout") == "jax\n", backend
